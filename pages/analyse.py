@@ -1,0 +1,48 @@
+"""Home page: enter two or more groups, get the local analysis (the assistant comes later)."""
+
+import streamlit as st
+
+from assistant_core.ui import data_input
+from assistant_core.ui.guard import shown_errors
+from assistant_core.ui.results import render_report
+
+st.title("Do these groups differ?")
+st.caption(
+    "Paste your groups or upload a CSV file. Every figure below is computed locally with scipy."
+)
+
+st.button(
+    "Load the worked example (recovery times of two treatments)", on_click=data_input.load_example
+)
+build = data_input.render()
+
+options = st.columns(3)
+paired = options[0].checkbox("Paired (the same subjects measured twice)", key="analyse.paired")
+alternative = options[1].selectbox(
+    "Alternative (first group minus second)",
+    ["two-sided", "less", "greater"],
+    key="analyse.alternative",
+)
+alpha = options[2].number_input(
+    "Alpha",
+    min_value=0.0001,
+    max_value=0.5,
+    value=0.05,
+    step=0.01,
+    format="%.4f",
+    key="analyse.alpha",
+)
+
+if st.button("Analyse", type="primary", disabled=build is None, key="analyse.run"):
+    st.session_state.pop("analyse.result", None)
+    with shown_errors("analysing the data"):
+        from assistant_core.stats import check
+
+        dataset = build(paired)
+        report = check(dataset, alpha=alpha, alternative=alternative).to_dict()
+        st.session_state["analyse.result"] = (dataset, report)
+
+result = st.session_state.get("analyse.result")
+if result is not None:
+    with shown_errors("showing the results"):
+        render_report(*result)
