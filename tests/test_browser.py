@@ -1,0 +1,53 @@
+"""End to end: `streamlit run` in a real Chromium; paste two groups, analyse, read the result."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+# R: t.test(extra ~ group, data = sleep) -> t = -1.8608, df = 17.776, p-value = 0.07939
+SLEEP_1 = "0.7 -1.6 -0.2 -1.2 -0.1 3.4 3.7 0.8 0.0 2.0"
+SLEEP_2 = "1.9 0.8 1.1 0.1 -0.1 4.4 5.5 1.6 4.6 3.4"
+
+
+def _page(browser, url):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(url)
+    page.get_by_text("Do these groups differ?").wait_for(timeout=30_000)
+    return context, page
+
+
+def test_paste_two_groups_and_analyse(streamlit_url, browser):
+    context, page = _page(browser, streamlit_url)
+    try:
+        first = page.get_by_label("Values of group 1")
+        first.fill(SLEEP_1)
+        second = page.get_by_label("Values of group 2")
+        second.fill(SLEEP_2)
+        second.press("Tab")  # a text area sends its value when it loses focus
+        page.get_by_role("button", name="Analyse").click()
+        page.get_by_text("Welch's t(17.78) = -1.86").wait_for(timeout=30_000)
+        body = page.inner_text("body")
+        assert "p = .079" in body
+        assert "Traceback" not in body
+    finally:
+        context.close()
+
+
+def test_bad_input_shows_message_and_keeps_text(streamlit_url, browser):
+    context, page = _page(browser, streamlit_url)
+    try:
+        page.get_by_label("Values of group 1").fill("1, 2, 3x, 4")
+        second = page.get_by_label("Values of group 2")
+        second.fill("5 6 7 8")
+        second.press("Tab")
+        page.get_by_role("button", name="Analyse").click()
+        alert = page.get_by_role("alert").filter(has_text="3x")
+        alert.wait_for(timeout=30_000)
+        assert "group 1" in alert.inner_text().lower()
+        assert page.get_by_label("Values of group 1").input_value() == "1, 2, 3x, 4"
+        assert "Traceback" not in page.inner_text("body")
+    finally:
+        context.close()
