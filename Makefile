@@ -30,8 +30,8 @@ format: $(STAMP)
 	$(PY) -m ruff check --fix .
 
 bench: $(STAMP)
-	$(PY) benchmarks/bench_check.py
-	$(PY) benchmarks/bench_csv.py
+	$(PY) -m benchmarks.bench_check
+	$(PY) -m benchmarks.bench_csv
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
