@@ -11,24 +11,36 @@ SLEEP_1 = "0.7 -1.6 -0.2 -1.2 -0.1 3.4 3.7 0.8 0.0 2.0"
 SLEEP_2 = "1.9 0.8 1.1 0.1 -0.1 4.4 5.5 1.6 4.6 3.4"
 
 
+def settle(page) -> None:
+    """Wait until the app has finished its current run (Streamlit's status widget is gone)."""
+    page.wait_for_timeout(300)
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="detached", timeout=60_000)
+
+
+def enter(page, label: str, text: str) -> None:
+    """Type into a text area and leave it, as a person does, then let the app rerun."""
+    box = page.get_by_label(label)
+    box.fill(text)
+    box.press("Tab")  # a text area sends its value when it loses focus
+    settle(page)
+
+
 def _page(browser, url):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.goto(url)
-    page.get_by_text("Do these groups differ?").wait_for(timeout=30_000)
+    page.get_by_text("Do these groups differ?").wait_for(timeout=60_000)
+    settle(page)
     return context, page
 
 
 def test_paste_two_groups_and_analyse(streamlit_url, browser):
     context, page = _page(browser, streamlit_url)
     try:
-        first = page.get_by_label("Values of group 1")
-        first.fill(SLEEP_1)
-        second = page.get_by_label("Values of group 2")
-        second.fill(SLEEP_2)
-        second.press("Tab")  # a text area sends its value when it loses focus
+        enter(page, "Values of group 1", SLEEP_1)
+        enter(page, "Values of group 2", SLEEP_2)
         page.get_by_role("button", name="Analyse").click()
-        page.get_by_text("Welch's t(17.78) = -1.86").wait_for(timeout=30_000)
+        page.get_by_text("Welch's t(17.78) = -1.86").wait_for(timeout=60_000)
         body = page.inner_text("body")
         assert "p = .079" in body
         assert "Traceback" not in body
@@ -39,13 +51,11 @@ def test_paste_two_groups_and_analyse(streamlit_url, browser):
 def test_bad_input_shows_message_and_keeps_text(streamlit_url, browser):
     context, page = _page(browser, streamlit_url)
     try:
-        page.get_by_label("Values of group 1").fill("1, 2, 3x, 4")
-        second = page.get_by_label("Values of group 2")
-        second.fill("5 6 7 8")
-        second.press("Tab")
+        enter(page, "Values of group 1", "1, 2, 3x, 4")
+        enter(page, "Values of group 2", "5 6 7 8")
         page.get_by_role("button", name="Analyse").click()
         alert = page.get_by_role("alert").filter(has_text="3x")
-        alert.wait_for(timeout=30_000)
+        alert.wait_for(timeout=60_000)
         assert "group 1" in alert.inner_text().lower()
         assert page.get_by_label("Values of group 1").input_value() == "1, 2, 3x, 4"
         assert "Traceback" not in page.inner_text("body")
