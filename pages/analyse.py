@@ -4,7 +4,6 @@ import streamlit as st
 
 from assistant_core.ui import data_input
 from assistant_core.ui.guard import shown_errors
-from assistant_core.ui.results import render_report
 
 st.title("Do these groups differ?")
 st.caption(
@@ -12,9 +11,13 @@ st.caption(
 )
 
 st.button(
-    "Load the worked example (recovery times of two treatments)", on_click=data_input.load_example
+    "Load the worked example (recovery times of two treatments)",
+    on_click=data_input.load_example,
+    key="analyse.example",
 )
-build = data_input.render()
+build = None
+with shown_errors("showing the data entry"):
+    build = data_input.render()
 
 options = st.columns(3)
 paired = options[0].checkbox("Paired (the same subjects measured twice)", key="analyse.paired")
@@ -45,4 +48,6 @@ if st.button("Analyse", type="primary", disabled=build is None, key="analyse.run
 result = st.session_state.get("analyse.result")
 if result is not None:
     with shown_errors("showing the results"):
+        from assistant_core.ui.results import render_report  # plotly loads only when needed
+
         render_report(*result)

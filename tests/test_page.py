@@ -55,7 +55,7 @@ def test_paired_option(app):
 
 
 def test_worked_example(app):
-    app.button[0].click().run()
+    app.button(key="analyse.example").click().run()
     assert app.text_input(key="analyse.name.0").value == "Treatment A"
     assert app.text_area(key="analyse.values.0").value
     analyse(app)
