@@ -6,6 +6,7 @@ import math
 import re
 import statistics
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -574,8 +575,95 @@ def test_dataset_groups_in_order_of_first_appearance() -> None:
     frame = pd.DataFrame({"g": ["z", "a", "z", "m", "a"], "v": [1, 2, 3, 4, 5]})
     dataset = dataset_from_frame(frame, group_col="g", value_col="v")
     assert dataset.names == ["z", "a", "m"]
-    assert [g.values for g in dataset.groups] == [(1.0, 3.0), (2.0, 5.0), (4.0,)]
+    assert [g.values.tolist() for g in dataset.groups] == [[1.0, 3.0], [2.0, 5.0], [4.0]]
     assert dataset.design == "multi"
+
+
+def test_dataset_group_names_are_stripped_and_merged() -> None:
+    frame = pd.DataFrame({"g": ["A", " A", "B ", "B", "A "], "v": [1, 2, 3, 4, 5]})
+    dataset = dataset_from_frame(frame, group_col="g", value_col="v")
+    assert dataset.groups == (Group("A", (1.0, 2.0, 5.0)), Group("B", (3.0, 4.0)))
+
+
+def test_dataset_group_column_of_lists_is_named_by_text() -> None:
+    frame = pd.DataFrame({"g": [[1], [2], [1]], "v": [1.0, 2.0, 3.0]})
+    dataset = dataset_from_frame(frame, group_col="g", value_col="v")
+    assert dataset.groups == (Group("[1]", (1.0, 3.0)), Group("[2]", (2.0,)))
+
+
+def _long_frame(labels: list[str], values: list[float], chunks: int = 1) -> pd.DataFrame:
+    """A long frame whose group column is Arrow strings cut into ``chunks`` chunks, as
+    ``read_csv`` gives them for large files."""
+    import pyarrow as pa
+
+    whole = pa.array(labels, pa.large_string())
+    step = -(-len(labels) // chunks)
+    pieces = [whole.slice(start, step) for start in range(0, len(labels), step)]
+    column = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(pieces, whole.type)))
+    return pd.DataFrame({"g": column, "v": values})
+
+
+def _grouped(labels: list[str], values: list[float]) -> dict[str, list[float]]:
+    """What dataset_from_frame must find, computed the slow and obvious way."""
+    groups: dict[str, list[float]] = {}
+    for label, value in zip(labels, values, strict=True):
+        groups.setdefault(label.strip(), []).append(value)
+    return groups
+
+
+@pytest.mark.parametrize(
+    "pool",
+    [
+        ["Treatment A", "Treatment B"],
+        ["a", "b", "c"],
+        ["x", "Ünïcødé", "12 bytes lbl"],  # "12 bytes lbl": still stored whole
+        ["a label longer than twelve bytes", "B"],
+        [f"g{k}" for k in range(12)],  # more groups than the fast path takes
+        ["A", "A ", " B", "B"],
+    ],
+)
+def test_dataset_long_groups_match_a_plain_loop(pool: list[str]) -> None:
+    rng = np.random.default_rng(len(pool))
+    rows = 30_000
+    labels = [pool[k] for k in rng.integers(0, len(pool), rows)]
+    values = rng.normal(size=rows).round(3).tolist()
+    for chunks in (1, 7):
+        frame = _long_frame(labels, values, chunks)
+        dataset = dataset_from_frame(frame, group_col="g", value_col="v")
+        expected = _grouped(labels, values)
+        assert dataset.names == list(expected)
+        assert {g.name: g.values.tolist() for g in dataset.groups} == expected
+
+
+@pytest.mark.parametrize("late", ["C", "a longer label seen late"])
+def test_dataset_group_first_seen_late_is_found(late: str) -> None:
+    labels = ["A", "B"] * 20_000 + [late]  # only after the rows that are sampled
+    values = [float(k) for k in range(len(labels))]
+    dataset = dataset_from_frame(_long_frame(labels, values, 3), group_col="g", value_col="v")
+    assert dataset.names == ["A", "B", late]
+    assert [g.n for g in dataset.groups] == [20_000, 20_000, 1]
+    assert dataset.groups[2].values.tolist() == [40_000.0]
+
+
+def test_dataset_usual_group_column_takes_the_fast_path() -> None:
+    frame = _long_frame(["Treatment A", "Treatment B", "Treatment A"], [1.0, 2.0, 3.0])
+    codes, labels = data._factorize_few_short_strings(frame["g"])
+    assert codes.tolist() == [0, 1, 0]
+    assert labels == ["Treatment A", "Treatment B"]
+
+
+def test_dataset_empty_label_in_a_large_column_names_the_row() -> None:
+    labels = ["A", "B"] * 10 + ["  "] + ["A"]
+    frame = _long_frame(labels, [1.0] * len(labels))
+    with pytest.raises(DataError, match=re.escape('Row 22: the group (column "g") is empty.')):
+        dataset_from_frame(frame, group_col="g", value_col="v")
+
+
+def test_dataset_groups_do_not_share_memory_with_the_frame() -> None:
+    frame = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [4.0, 5.0, 6.0]})
+    dataset = dataset_from_frame(frame, columns=["a", "b"])
+    frame.loc[0, "a"] = 99.0
+    assert dataset.groups[0].values.tolist() == [1.0, 2.0, 3.0]
 
 
 def test_dataset_numeric_group_codes_are_named_without_decimals() -> None:
@@ -778,6 +866,75 @@ def test_make_dataset_paired_needs_equal_lengths() -> None:
 def test_make_dataset_rejects_infinity() -> None:
     with pytest.raises(DataError, match=r"^Group 'A' contains an infinite value"):
         make_dataset({"A": [1, math.inf], "B": [1, 2]})
+    with pytest.raises(DataError, match=re.escape("Group 'B' contains an infinite value (-inf).")):
+        make_dataset({"A": np.array([1.0, 2.0]), "B": np.array([1.0, np.nan, -np.inf])})
+
+
+def test_make_dataset_rejects_cells_that_are_not_numbers() -> None:
+    with pytest.raises(DataError, match=r"^Group 'A' contains a value that is not a number\."):
+        make_dataset({"A": [1.0, "x"], "B": [1, 2]})
+    with pytest.raises(DataError, match=r"^Group 'A' must be a flat list of numbers\."):
+        make_dataset({"A": np.ones((2, 2)), "B": [1, 2]})
+
+
+def test_make_dataset_accepts_numpy_arrays_and_series_with_nan() -> None:
+    dataset = make_dataset(
+        {
+            "array": np.array([1.0, np.nan, 3.0]),
+            "series": pd.Series([4.0, 5.0, np.nan, np.nan]),
+            "integers": pd.Series([7, None, 9], dtype="Int64"),
+            "ints": np.array([1, 2], dtype=np.int64),
+        }
+    )
+    assert dataset.groups == (
+        Group("array", (1.0, 3.0), 1),
+        Group("series", (4.0, 5.0), 2),
+        Group("integers", (7.0, 9.0), 1),
+        Group("ints", (1.0, 2.0), 0),
+    )
+
+
+def test_make_dataset_paired_arrays_drop_incomplete_pairs() -> None:
+    before = np.array([10.0, np.nan, 12.0, 13.0])
+    after = pd.Series([11.0, 14.0, np.nan, 15.0])
+    dataset = make_dataset({"Before": before, "After": after}, paired=True)
+    assert dataset.groups == (Group("Before", (10.0, 13.0), 2), Group("After", (11.0, 15.0), 2))
+
+
+def test_group_values_are_a_read_only_float_array() -> None:
+    source = np.array([1.0, 2.0, 3.0])
+    dataset = make_dataset({"A": source, "B": [4, None, 6]})
+    for group in dataset.groups:
+        assert isinstance(group.values, np.ndarray)
+        assert group.values.dtype == np.float64
+        assert group.values.ndim == 1
+        assert not group.values.flags.writeable
+        with pytest.raises(ValueError, match="read-only"):
+            group.values[0] = 0.0
+    source[0] = 99.0  # the caller's array stays the caller's
+    assert dataset.groups[0].values.tolist() == [1.0, 2.0, 3.0]
+    assert Group("C", (1, 2)).values.dtype == np.float64
+    assert Group("D", ()).n == 0
+
+
+def test_group_equality_and_hash() -> None:
+    assert Group("A", (1.0, 2.0), 1) == Group("A", np.array([1.0, 2.0]), 1)
+    assert hash(Group("A", (1.0, 2.0), 1)) == hash(Group("A", [1.0, 2.0], 1))
+    assert Group("A", (1.0, 2.0)) != Group("A", (1.0, 2.5))
+    assert Group("A", (1.0, 2.0)) != Group("A", (1.0, 2.0), 1)
+    assert Group("A", (1.0, 2.0)) != Group("B", (1.0, 2.0))
+    assert Group("A", (1.0,)) != (1.0,)
+    with pytest.raises(ValueError, match="one-dimensional"):
+        Group("A", [[1.0, 2.0]])
+
+
+def test_to_dict_gives_plain_floats() -> None:
+    groups = make_dataset({"A": np.array([1.5, np.nan]), "B": [2, 3]}).to_dict()["groups"]
+    assert groups == [
+        {"name": "A", "values": [1.5], "missing": 1},
+        {"name": "B", "values": [2.0, 3.0], "missing": 0},
+    ]
+    assert all(type(v) is float for group in groups for v in group["values"])
 
 
 def test_example_is_the_worked_use_case() -> None:

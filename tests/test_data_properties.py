@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -142,4 +144,46 @@ def test_read_csv_and_dataset_return_or_raise_data_error(content: bytes) -> None
     assert isinstance(dataset, Dataset)
     assert len(dataset.groups) >= 2
     for group in dataset.groups:
-        assert all(math.isfinite(v) for v in group.values)
+        assert isinstance(group.values, np.ndarray)
+        assert group.values.dtype == np.float64
+        assert not group.values.flags.writeable
+        assert np.isfinite(group.values).all()
+
+
+LABELS = st.sampled_from(["A", "B", " A", "B ", "Treatment A", "Ünïcødé", "a long label, 21 B", ""])
+
+
+@st.composite
+def long_frames(draw: st.DrawFn) -> tuple[list[str], list[float], int]:
+    """Group labels, values and a number of Arrow chunks for a long frame."""
+    labels = draw(st.lists(LABELS, min_size=1, max_size=60))
+    values = draw(st.lists(FINITE, min_size=len(labels), max_size=len(labels)))
+    return labels, values, draw(st.integers(1, 4))
+
+
+@FAST
+@given(long_frames(), st.data())
+def test_long_frame_groups_match_a_plain_loop(case: tuple, data: st.DataObject) -> None:
+    labels, values, chunks = case
+    whole = pa.array(labels, pa.large_string())
+    step = -(-len(labels) // chunks)
+    pieces = [whole.slice(start, step) for start in range(0, len(labels), step)]
+    column = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(pieces, whole.type)))
+    if data.draw(st.booleans()):
+        column = column.astype(object)  # the slow, general path must agree
+    frame = pd.DataFrame({"g": column, "v": values})
+    expected: dict[str, list[float]] = {}
+    for label, value in zip(labels, values, strict=True):
+        expected.setdefault(label.strip(), []).append(value)
+    try:
+        dataset = dataset_from_frame(frame, group_col="g", value_col="v")
+    except DataError as exc:
+        empty = next((row for row, label in enumerate(labels) if not label.strip()), None)
+        if empty is not None:
+            assert str(exc) == f'Row {empty + 2}: the group (column "g") is empty.'
+        else:
+            assert len(expected) < 2
+        return
+    assert dataset.names == list(expected)
+    assert {g.name: g.values.tolist() for g in dataset.groups} == expected
+    assert all(g.missing == 0 for g in dataset.groups)
