@@ -27,7 +27,7 @@ def _mean_ci(summary: dict[str, Any], level: float) -> tuple[float, float, float
     return mean, mean - half, mean + half
 
 
-def _box(values: tuple[float, ...], name: str, colour: str) -> go.Box:
+def _box(values: np.ndarray, name: str, colour: str) -> go.Box:
     style = {
         "name": name,
         "marker": {"color": colour, "size": 6, "opacity": 0.7},
@@ -36,12 +36,11 @@ def _box(values: tuple[float, ...], name: str, colour: str) -> go.Box:
         "showlegend": False,
     }
     if len(values) <= MAX_POINTS_SHOWN:
-        return go.Box(y=list(values), boxpoints="all", jitter=0.35, pointpos=0, **style)
+        return go.Box(y=values.tolist(), boxpoints="all", jitter=0.35, pointpos=0, **style)
     # Many points: send the five numbers, not a million values, to the browser.
     q1, median, q3 = np.percentile(values, [25, 50, 75])
     iqr = q3 - q1
-    array = np.asarray(values)
-    inside = array[(array >= q1 - 1.5 * iqr) & (array <= q3 + 1.5 * iqr)]
+    inside = values[(values >= q1 - 1.5 * iqr) & (values <= q3 + 1.5 * iqr)]
     return go.Box(
         x=[name],
         q1=[q1],

@@ -46,9 +46,12 @@ __all__ = [
 Design = Literal["independent", "paired", "multi"]
 
 #: The worked example of the use case: recovery time in days under two treatments.
+# The worked example of our use case: days to recovery under two treatments. Student's t
+# gives t(18) = -6.71, p = 2.73e-6; Welch's (the variances differ) t(14.78) = -6.71,
+# p = 7.56e-6, the trap the assistant's verification must catch.
 EXAMPLE: dict[str, list[float]] = {
-    "Treatment A": [45, 42, 36, 41, 38, 47, 40, 34, 43, 39],
-    "Treatment B": [52, 49, 58, 55, 50, 53, 46, 54, 57, 47],
+    "Treatment A": [37.4, 35.8, 39.3, 41.2, 43.5, 40.2, 38.1, 37.4, 42.3, 45.1],
+    "Treatment B": [55.8, 48.2, 49.5, 62.7, 55.6, 45.5, 54.0, 48.5, 51.2, 52.0],
 }
 
 

@@ -61,7 +61,8 @@ def test_worked_example(app):
     analyse(app)
     text = page_text(app)
     assert "Recommended test" in [c.value for c in app.caption]
-    assert "Welch's t(" in text
+    # The figures of our use case: Welch's t(14.78) = -6.71 (Student's would be t(18)).
+    assert "Welch's t(14.78) = -6.71, p < .001, d = -3.00" in text
     assert not app.error
 
 
