@@ -54,12 +54,24 @@ def _add_data_options(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="python -m assistant_core",
-        description="Compare groups: local statistics now, the research assistant later.",
+        description="Compare groups: local statistics and a research assistant that is checked.",
     )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     check = commands.add_parser("check", help="run the local statistics on the data")
     _add_data_options(check)
     check.add_argument("--json", action="store_true", help="print one JSON object")
+    ask = commands.add_parser("ask", help="ask the research assistant, then verify its figures")
+    _add_data_options(ask)
+    assistant = ask.add_argument_group("assistant")
+    assistant.add_argument(
+        "--backend", default="auto", help="auto (default), builtin, openai or chat"
+    )
+    assistant.add_argument("--model", help="the model, for backends that have several")
+    assistant.add_argument("--question", help="the research question (a default one otherwise)")
+    assistant.add_argument(
+        "--no-save", action="store_true", help="do not keep this run in the history"
+    )
+    ask.add_argument("--json", action="store_true", help="print one JSON object per event")
     return parser
 
 
@@ -195,11 +207,37 @@ def _check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _ask(args: argparse.Namespace) -> int:
+    from assistant_core.backends import DEFAULT_QUESTION, Conversation, get_backend
+    from assistant_core.events import Thread
+    from assistant_core.runner import run_turn
+    from assistant_core.stats import check
+    from assistant_core.terminal import TerminalView
+
+    dataset = load_dataset(args)
+    local = check(dataset, alpha=args.alpha, alternative=args.alternative).to_dict()
+    backend = get_backend(args.backend, model=args.model)
+    conversation = Conversation(dataset, alpha=args.alpha, alternative=args.alternative)
+    view = TerminalView(json_lines=args.json, local_report=local)
+    view.show(Thread(id=conversation.id))
+    failed = False
+    try:
+        for event in run_turn(
+            backend, conversation, args.question or DEFAULT_QUESTION, local_report=local
+        ):
+            failed = failed or event.type == "error"
+            view.show(event)
+    finally:
+        if conversation.interpreter is not None:
+            conversation.interpreter.close()
+    return EXIT_FAILED if failed else EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = build_parser().parse_args(argv)
     try:
-        return {"check": _check}[args.command](args)
+        return {"check": _check, "ask": _ask}[args.command](args)
     except DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

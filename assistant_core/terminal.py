@@ -1,0 +1,126 @@
+"""Showing a run in the terminal: JSON lines, or the stream as a person reads it."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, TextIO
+
+from assistant_core.events import Event
+from assistant_core.reporting import TEST_NAMES, report_line
+
+__all__ = ["TerminalView"]
+
+_RULE = "─" * 8
+
+
+class TerminalView:
+    """Prints events as they arrive: one JSON object per line, or readable text."""
+
+    def __init__(
+        self,
+        *,
+        json_lines: bool,
+        local_report: dict[str, Any],
+        out: TextIO | None = None,
+        err: TextIO | None = None,
+    ) -> None:
+        self.json_lines = json_lines
+        self.local = local_report
+        self.out = out or sys.stdout
+        self.err = err or sys.stderr
+        self._in_code = False
+        self._at_line_start = True
+
+    def show(self, event: Event) -> None:
+        if self.json_lines:
+            self.out.write(json.dumps(event.to_dict(), allow_nan=False) + "\n")
+            self.out.flush()
+            return
+        handler = getattr(self, f"_{event.type}", None)
+        if handler is not None:
+            handler(event)
+            self.out.flush()
+
+    def _write(self, text: str) -> None:
+        if text:
+            self.out.write(text)
+            self._at_line_start = text.endswith("\n")
+
+    def _newline(self) -> None:
+        if not self._at_line_start:
+            self._write("\n")
+
+    def _thread(self, event: Any) -> None:
+        self._write(f"Thread {event.id}\n\n")
+
+    def _text_delta(self, event: Any) -> None:
+        self._write(event.text)
+
+    def _open_code(self) -> None:
+        if not self._in_code:
+            self._newline()
+            self._write(f"\n{_RULE} Python {_RULE}\n")
+            self._in_code = True
+
+    def _code_delta(self, event: Any) -> None:
+        self._open_code()
+        self._write(event.code)
+
+    def _code_done(self, event: Any) -> None:
+        if not self._in_code:  # a backend that sends the whole cell at once
+            self._open_code()
+            self._write(event.code)
+        self._newline()
+        self._write(f"{_RULE} output {_RULE}\n")
+        self._in_code = False
+
+    def _code_output(self, event: Any) -> None:
+        self._write(event.logs)
+
+    def _image_output(self, event: Any) -> None:
+        self._newline()
+        size = f"{len(event.data) / 1024:.0f} kB" if event.data else event.url
+        self._write(f"[figure: {event.mime}, {size}]\n")
+
+    def _file_output(self, event: Any) -> None:
+        self._newline()
+        self._write(f"[file: {event.filename}, {len(event.data)} bytes]\n")
+
+    def _status(self, event: Any) -> None:
+        if event.state not in ("running", "completed"):
+            self._newline()
+            self._write(f"\n[run {event.state}]\n")
+
+    def _error(self, event: Any) -> None:
+        self._newline()
+        hint = " (trying again may help)" if event.retryable else ""
+        self.err.write(f"error ({event.kind}): {event.message}{hint}\n")
+        self.err.flush()
+
+    def _verification(self, event: Any) -> None:
+        self._newline()
+        key = self.local["recommended"]
+        self._write(f"\n{_RULE} local check (scipy) {_RULE}\n")
+        self._write(f"{TEST_NAMES.get(key, key)}: {report_line(self.local)}\n")
+        self._write(f"\n{_RULE} verification {_RULE}\n")
+        if event.variant:
+            self._write(f"The assistant used: {event.variant}\n")
+        for figure in event.figures:
+            mark = {"match": "ok", "mismatch": "MISMATCH", "not_reported": "not reported"}
+            status = mark.get(figure["status"], figure["status"])
+            line = f"  {figure['name']:<16} {status:<13}"
+            line += f" reported {_show(figure.get('reported'))}, local {_show(figure.get('local'))}"
+            if figure.get("note"):
+                line += f"  ({figure['note']})"
+            self._write(line + "\n")
+        for number in event.unsupported:
+            self._write(f"  unsupported by the code output or the local checks: {number}\n")
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
