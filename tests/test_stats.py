@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import doctest
+import itertools
 import json
 import math
 import warnings
@@ -12,11 +13,12 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats as sps
 
 from assistant_core import stats
 from assistant_core.data import Dataset, Group, make_dataset
 from assistant_core.errors import DataError
-from assistant_core.stats import LocalReport, check
+from assistant_core.stats import ALTERNATIVES, LocalReport, check
 
 GROUP_KEYS = {"name", "n", "mean", "sd", "sem", "median", "min", "max", "missing"}
 TOP_KEYS = {
@@ -528,3 +530,104 @@ def test_multi_recommendations() -> None:
     assert one_constant.tests.welch_anova.p_value is None
     assert one_constant.recommended == "one_way_anova"
     assert "Welch's ANOVA cannot be computed" in one_constant.reasons[0]
+
+
+# --------------------------------------------------------------------------- fast paths
+# check() sorts each group once and reads order statistics, ranks and ties off the sorted
+# arrays, and calls scipy's numerical routines directly; these pin the shortcuts to the numpy
+# and scipy results they replace, bit for bit.
+
+
+def _samples_for_internals() -> list[np.ndarray]:
+    rng = np.random.default_rng(17)
+    arrays = [rng.normal(0.0, 1.0, n) for n in (1, 2, 3, 4, 5, 8, 9, 10, 31, 100, 101)]
+    arrays += [np.round(rng.normal(0.0, 3.0, n)) for n in (4, 7, 50, 1000)]  # ties
+    arrays += [np.array([-0.0, 0.0, 1.0, -1.0]), np.array([0.25, 0.25, 0.25])]
+    return arrays
+
+
+def test_sample_figures_match_numpy_exactly() -> None:
+    for values in _samples_for_internals():
+        sample = stats._Sample(values, np.sort(values))
+        assert sample.median == np.median(values)
+        assert (sample.low, sample.high) == (values.min(), values.max())
+        if values.size >= 2:
+            q1, q3 = np.percentile(values, [25, 75])
+            assert (sample.quantile(0.25), sample.quantile(0.75)) == (q1, q3)
+        if not sample.constant:
+            assert sample.mean == np.mean(values)
+            assert sample.var == np.var(values, ddof=1)
+            assert sample.ss == np.sum((values - np.mean(values)) ** 2)
+        unsorted = stats._Sample(values)  # sorts on first use
+        assert unsorted.median == sample.median and unsorted.constant == sample.constant
+
+
+def test_rank_sums_match_scipy_rankdata() -> None:
+    # check() passes runs rescaled into (-1, 1); the two-run merge relies on |value| < 2
+    rng = np.random.default_rng(5)
+    cases = [
+        [np.sort(rng.uniform(-1.0, 1.0, 12)), np.sort(rng.uniform(-0.5, 1.0, 9))],
+        [np.sort(np.round(rng.normal(0.0, 0.3, n), 1)) for n in (40, 30)],
+        [np.array([-0.5, -0.0, 0.0, 0.25]), np.array([-0.5, 0.0, 0.5])],  # -0.0 ties with 0.0
+        [np.sort(np.round(rng.normal(0.0, 0.3, n), 1)) for n in (5, 8, 13, 21)],
+        [np.sort(rng.uniform(-1.0, 1.0, n)) for n in (3, 1, 6)],
+        [np.array([0.5]), np.array([0.5])],
+    ]
+    for runs in cases:
+        pooled = np.concatenate(runs)
+        ranks = sps.rankdata(pooled)
+        sums, ties = stats._rank_sums(runs)
+        bounds = np.cumsum([0] + [run.size for run in runs])
+        assert sums == [float(np.sum(ranks[a:b])) for a, b in itertools.pairwise(bounds)]
+        _, counts = np.unique(pooled, return_counts=True)
+        assert ties.tolist() == counts[counts > 1].tolist()
+    with pytest.raises(ValueError, match="< 2"):
+        stats._rank_sums([np.array([0.5, 2.5]), np.array([1.0])])
+
+
+def test_exact_mann_whitney_p_matches_scipy() -> None:
+    rng = np.random.default_rng(8)
+    for n1, n2 in ((1, 1), (1, 7), (3, 4), (5, 10), (10, 10), (12, 7), (20, 35), (49, 49)):
+        for _ in range(3):
+            values = rng.permutation(n1 + n2).astype(float)  # no ties
+            x, y = values[:n1], values[n1:]
+            for alternative in ALTERNATIVES:
+                ref = sps.mannwhitneyu(x, y, alternative=alternative, method="exact")
+                u = float(sps.mannwhitneyu(x, y, alternative="greater").statistic)
+                assert stats._mann_whitney_exact_p(u, n1, n2, alternative) == ref.pvalue
+
+
+def test_rescaling_by_multiplication_is_ldexp() -> None:
+    rng = np.random.default_rng(2)
+    values = rng.normal(0.0, 1.0, 500) * 10.0 ** rng.integers(-320, 308, 500)
+    values = np.concatenate((values, [5e-324, -5e-324, 2.2250738585072014e-308, 1.7e308]))
+    with np.errstate(all="ignore"):  # some of these exponents overflow some values
+        for exponent in (-1073, -1022, -600, -1, 1, 52, 600, 1023, 1024, 1074):
+            assert np.array_equal(stats._rescaled(values, exponent), np.ldexp(values, -exponent))
+
+
+def test_shapiro_wilk_matches_scipy() -> None:
+    rng = np.random.default_rng(4)
+    for values in (rng.normal(5.0, 2.0, 3), rng.exponential(1.0, 40), rng.normal(0.0, 1.0, 5000)):
+        median = float(np.median(values))
+        ref = sps.shapiro(values - median)
+        assert stats._shapiro_wilk(values, np.sort(values), median) == (
+            ref.statistic,
+            ref.pvalue,
+        )
+
+
+def test_large_sample_rank_tests_match_scipy() -> None:
+    rng = np.random.default_rng(12)
+    x = np.round(rng.normal(0.0, 3.0, 30_000), 1)  # many ties
+    y = np.round(rng.normal(0.05, 3.0, 20_000), 1)
+    mw = quiet_check(make_dataset({"x": x, "y": y})).tests.mann_whitney_u
+    ref = sps.mannwhitneyu(x, y, method="asymptotic")
+    assert mw.statistic == ref.statistic
+    assert mw.p_value == pytest.approx(ref.pvalue, rel=1e-12)
+    paired = quiet_check(make_dataset({"x": x[:20_000], "y": y}, paired=True))
+    ref = sps.wilcoxon(x[:20_000], y, method="asymptotic", correction=True)
+    v = paired.tests.wilcoxon_signed_rank
+    nonzero = np.count_nonzero(x[:20_000] - y)  # zero differences are dropped
+    assert min(v.statistic, nonzero * (nonzero + 1) / 2 - v.statistic) == ref.statistic
+    assert v.p_value == pytest.approx(ref.pvalue, rel=1e-9)
