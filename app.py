@@ -9,8 +9,9 @@ page = st.navigation([st.Page("pages/analyse.py", title="Compare groups", icon="
 with st.sidebar:
     st.markdown("**Research assistant**")
     st.caption(
-        "Compares groups with standard tests computed locally (scipy). "
-        "The AI research assistant arrives in a later version."
+        "Compares groups with standard tests computed locally (scipy), and has a research "
+        "assistant analyse the same data with code; every figure it reports is checked."
     )
+    st.caption("Assistant: built-in analyst (offline, not an AI model).")
 
 page.run()

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from assistant_core.errors import DataError
+from assistant_core.errors import DataError, UnknownBackend
 
 __all__ = ["main"]
 
@@ -238,7 +238,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return {"check": _check, "ask": _ask}[args.command](args)
-    except DataError as exc:
+    except (DataError, UnknownBackend) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:

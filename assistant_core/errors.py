@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["AssistantCoreError", "BackendError", "DataError"]
+__all__ = ["AssistantCoreError", "BackendError", "DataError", "UnknownBackend"]
 
 
 class AssistantCoreError(Exception):
@@ -19,3 +19,10 @@ class BackendError(AssistantCoreError):
     def __init__(self, message: str, *, retryable: bool = False) -> None:
         super().__init__(message)
         self.retryable = retryable
+
+
+class UnknownBackend(AssistantCoreError, KeyError):
+    """No backend has that name (the message names the ones there are)."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else "unknown backend"

@@ -39,6 +39,9 @@ alpha = options[2].number_input(
 if st.button("Analyse", type="primary", disabled=build is None, key="analyse.run"):
     st.session_state.pop("analyse.result", None)
     with shown_errors("analysing the data"):
+        from assistant_core.ui.conversation import reset_conversation
+
+        reset_conversation()
         from assistant_core.stats import check
 
         dataset = build(paired)
@@ -47,7 +50,19 @@ if st.button("Analyse", type="primary", disabled=build is None, key="analyse.run
 
 result = st.session_state.get("analyse.result")
 if result is not None:
+    dataset, report = result
     with shown_errors("showing the results"):
-        from assistant_core.ui.results import render_report  # plotly loads only when needed
+        # imported here: plotly and the assistant load only once there is something to show
+        from assistant_core.ui.assistant import render_verdict
+        from assistant_core.ui.conversation import latest_verification, render_conversation
+        from assistant_core.ui.results import render_details, render_summary
 
-        render_report(*result)
+        local, verdict = st.columns([3, 2])
+        with local:
+            render_summary(report)
+        verdict_slot = verdict.empty()
+        with verdict_slot.container():
+            render_verdict(latest_verification())
+        render_details(dataset, report)
+    with shown_errors("talking to the research assistant"):
+        render_conversation(dataset, report, verdict_slot)

@@ -148,3 +148,46 @@ def test_csv_upload_that_is_not_a_csv(app):
     assert not app.exception
     assert app.error
     assert app.button(key="analyse.run").disabled
+
+
+def badges(at: AppTest) -> list[str]:
+    """The verdict panel's badges, as Markdown (``:green-badge[...]``)."""
+    return [m.value for m in at.markdown if "-badge[" in m.value]
+
+
+def test_assistant_streams_and_every_figure_verifies(app):
+    app.button(key="analyse.example").click().run()
+    analyse(app)
+    assert "Ask the research assistant" in [b.label for b in app.button]
+    app.button(key="analyse.ask").click().run(timeout=120)
+    assert not app.exception, app.exception
+    text = page_text(app)
+    assert "Built-in analyst (offline, not an AI model)" in [c.value for c in app.caption]
+    assert "Welch's t(14.78) = -6.71" in text  # its narrative
+    assert len(app.chat_message) == 2  # the question and the answer
+    found = badges(app)
+    assert found and all("green-badge" in b for b in found), found
+    assert "The assistant used **Welch's t-test**" in text
+
+
+def test_follow_up_continues_the_conversation(app):
+    app.button(key="analyse.example").click().run()
+    analyse(app)
+    app.button(key="analyse.ask").click().run(timeout=120)
+    app.chat_input(key="analyse.follow_up").set_value("use Student's t-test instead").run(
+        timeout=120
+    )
+    assert not app.exception, app.exception
+    assert len(app.chat_message) == 4
+    text = page_text(app)
+    assert "Student's t(18) = -6.71" in text
+    assert "The assistant used **Student's t-test**" in text  # the verdict names it
+
+
+def test_new_analysis_starts_a_new_conversation(app):
+    app.button(key="analyse.example").click().run()
+    analyse(app)
+    app.button(key="analyse.ask").click().run(timeout=120)
+    analyse(app)
+    assert len(app.chat_message) == 0
+    assert not badges(app)

@@ -7,7 +7,7 @@ import os
 from collections.abc import Mapping
 
 from assistant_core.backends.base import DEFAULT_QUESTION, Backend, Conversation, Turn
-from assistant_core.errors import AssistantCoreError
+from assistant_core.errors import UnknownBackend
 
 __all__ = [
     "BACKENDS",
@@ -24,13 +24,11 @@ __all__ = [
 BACKENDS: dict[str, str] = {
     "builtin": "assistant_core.backends.builtin:BuiltinAnalyst",
 }
-
-
-class UnknownBackend(AssistantCoreError, KeyError):
-    """No backend has that name."""
-
-    def __str__(self) -> str:  # KeyError would quote the message
-        return str(self.args[0]) if self.args else "unknown backend"
+#: names the design reserves for backends this version does not have yet
+PLANNED = {
+    "openai": "the OpenAI Responses API with the hosted code interpreter",
+    "chat": "any OpenAI-compatible Chat Completions endpoint",
+}
 
 
 def resolve_name(name: str, environ: Mapping[str, str] | None = None) -> str:
@@ -52,6 +50,11 @@ def get_backend(name: str = "auto", *, model: str | None = None, **options: obje
     target = BACKENDS.get(resolved)
     if target is None:
         known = ", ".join(["auto", *BACKENDS])
+        if resolved in PLANNED:
+            raise UnknownBackend(
+                f"The {resolved!r} backend ({PLANNED[resolved]}) is not available in this "
+                f"version yet; the backends are: {known}."
+            )
         raise UnknownBackend(f"Unknown backend {name!r}; the backends are: {known}.")
     module_name, _, class_name = target.partition(":")
     cls = getattr(importlib.import_module(module_name), class_name)

@@ -21,9 +21,10 @@ from assistant_core.events import (
     Status,
     TextDelta,
 )
+from assistant_core.reporting import TEST_NAMES
 from assistant_core.ui.text import md_escape
 
-__all__ = ["TurnView", "render_verdict"]
+__all__ = ["TurnView", "render_verdict", "variant_name"]
 
 _CURSOR = "▌"
 
@@ -34,7 +35,7 @@ class TurnView:
     def __init__(self, question: str, *, label: str) -> None:
         with st.chat_message("user"):
             st.markdown(md_escape(question))
-        self._message = st.chat_message("assistant", avatar="📊")
+        self._message = st.chat_message("assistant", avatar=":material/query_stats:")
         self._message.caption(label)
         self._text: list[str] = []
         self._text_slot: Any = None
@@ -132,6 +133,12 @@ def _value(value: Any) -> str:
     return md_escape(str(value))
 
 
+def variant_name(variant: str) -> str:
+    """``welch_t (one-sided: less)`` -> ``Welch's t-test (one-sided: less)``."""
+    key, sep, rest = variant.partition(" ")
+    return TEST_NAMES.get(key, key) + sep + rest
+
+
 def render_verdict(verification: dict[str, Any] | None) -> None:
     """The verdict panel: the variant the assistant used, then a badge per figure."""
     with st.container(border=True):
@@ -140,9 +147,13 @@ def render_verdict(verification: dict[str, Any] | None) -> None:
             st.markdown("Ask the research assistant; each figure it reports is checked here.")
             return
         if verification.get("variant"):
-            st.markdown(f"The assistant used **{md_escape(verification['variant'])}**.")
+            used = md_escape(variant_name(verification["variant"]))
+            st.markdown(f"The assistant used **{used}**.")
         for figure in verification.get("figures", []):
             label, colour, icon = _BADGE.get(figure["status"], (figure["status"], "gray", None))
+            if figure["name"] == "test" and figure["status"] == "mismatch":
+                # right figures of another test: a judgement to show, not an error in a number
+                label, colour, icon = "other test", "orange", ":material/swap_horiz:"
             left, right = st.columns([2, 3])
             left.badge(label, color=colour, icon=icon)
             text = f"**{md_escape(figure['name'])}**: reported {_value(figure.get('reported'))}"

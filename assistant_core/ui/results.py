@@ -12,12 +12,13 @@ from assistant_core.data import Dataset
 from assistant_core.reporting import TEST_NAMES, format_p, report_line, table_rows
 from assistant_core.ui.text import md_escape
 
-__all__ = ["render_report"]
+__all__ = ["render_details", "render_summary"]
 
 _NUMBER = st.column_config.NumberColumn(format="%.4g")
 
 
-def _summary_card(report: dict[str, Any]) -> None:
+def render_summary(report: dict[str, Any]) -> None:
+    """The summary card: the recommended test as a person would report it, and warnings."""
     key = report["recommended"]
     with st.container(border=True):
         st.caption("Recommended test")
@@ -103,9 +104,8 @@ def _descriptives(report: dict[str, Any]) -> None:
     )
 
 
-def render_report(dataset: Dataset, report: dict[str, Any]) -> None:
-    """The whole local analysis: summary card, the two charts, then the tables in tabs."""
-    _summary_card(report)
+def render_details(dataset: Dataset, report: dict[str, Any]) -> None:
+    """The two charts, then every table in tabs."""
     left, right = st.columns(2)
     left.plotly_chart(groups_figure(dataset, report), key="analyse.chart.groups")
     right.plotly_chart(difference_figure(report), key="analyse.chart.difference")
