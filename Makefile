@@ -32,6 +32,8 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m benchmarks.bench_check
 	$(PY) -m benchmarks.bench_csv
+	$(PY) -m benchmarks.bench_interpreter
+	$(PY) -m benchmarks.bench_assistant
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

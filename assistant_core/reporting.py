@@ -9,7 +9,15 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["TEST_NAMES", "format_df", "format_number", "format_p", "report_line", "table_rows"]
+__all__ = [
+    "TEST_NAMES",
+    "format_df",
+    "format_number",
+    "format_p",
+    "report_line",
+    "table_rows",
+    "variant_name",
+]
 
 TEST_NAMES: dict[str, str] = {
     "student_t": "Student's t-test",
@@ -127,3 +135,9 @@ def table_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def variant_name(variant: str) -> str:
+    """A verdict's variant in words: ``welch_t (one-sided: less)`` -> ``Welch's t-test (...)``."""
+    key, sep, rest = variant.partition(" ")
+    return TEST_NAMES.get(key, key) + sep + rest

@@ -7,7 +7,7 @@ import sys
 from typing import Any, TextIO
 
 from assistant_core.events import Event
-from assistant_core.reporting import TEST_NAMES, report_line
+from assistant_core.reporting import TEST_NAMES, report_line, variant_name
 
 __all__ = ["TerminalView"]
 
@@ -105,7 +105,7 @@ class TerminalView:
         self._write(f"{TEST_NAMES.get(key, key)}: {report_line(self.local)}\n")
         self._write(f"\n{_RULE} verification {_RULE}\n")
         if event.variant:
-            self._write(f"The assistant used: {event.variant}\n")
+            self._write(f"The assistant used: {variant_name(event.variant)}\n")
         for figure in event.figures:
             mark = {"match": "ok", "mismatch": "MISMATCH", "not_reported": "not reported"}
             status = mark.get(figure["status"], figure["status"])

@@ -30,3 +30,20 @@ class ScriptedBackend(Backend):
             if self.fail_after is not None and i == self.fail_after:
                 raise RuntimeError("scripted failure")
             yield event
+
+
+class BrokenBackend(ScriptedBackend):
+    """Starts an answer, then fails as a provider would: an Error event, retryable."""
+
+    name = "broken"
+    label = "Broken test backend"
+
+    def __init__(self) -> None:
+        from assistant_core.events import Error, TextDelta
+
+        super().__init__(
+            [
+                TextDelta("Looking at the data, "),
+                Error(kind="rate_limit", message="Rate limit reached; try again.", retryable=True),
+            ]
+        )

@@ -61,3 +61,52 @@ def test_bad_input_shows_message_and_keeps_text(streamlit_url, browser):
         assert "Traceback" not in page.inner_text("body")
     finally:
         context.close()
+
+
+def _analysed_example(browser, url):
+    context, page = _page(browser, url)
+    page.get_by_role("button", name="Load the worked example").click()
+    settle(page)
+    page.get_by_role("button", name="Analyse").click()
+    page.get_by_text("Did the assistant get it right?").wait_for(timeout=60_000)
+    settle(page)
+    return context, page
+
+
+def test_assistant_streams_and_the_verdict_panel_fills(streamlit_url, browser):
+    context, page = _analysed_example(browser, streamlit_url)
+    try:
+        page.get_by_role("button", name="Ask the research assistant").click()
+        # streaming: the plan is on the page while the code is still being written or run
+        page.get_by_text("I am the built-in analyst").wait_for(timeout=60_000)
+        assert page.get_by_text("The assistant used").count() == 0
+        page.get_by_text("The assistant used").wait_for(timeout=90_000)
+        body = page.inner_text("body")
+        assert "Welch's t-test" in body
+        assert "Welch's t(14.78) = -6.71, p < .001" in body
+        assert body.count("match") >= 6 and "mismatch" not in body
+        assert page.locator("[data-testid='stImage'] img").count() >= 1  # the analyst's plot
+        assert "Traceback" not in body
+    finally:
+        context.close()
+
+
+def test_stop_ends_the_run_and_keeps_what_arrived(streamlit_url, browser):
+    context, page = _analysed_example(browser, streamlit_url)
+    try:
+        page.get_by_role("button", name="Ask the research assistant").click()
+        page.get_by_text("I am the built-in analyst").wait_for(timeout=60_000)
+        page.get_by_role("button", name="Stop").click()
+        page.get_by_text("Stopped. What arrived before the stop is kept.").wait_for(timeout=60_000)
+        settle(page)
+        body = page.inner_text("body")
+        assert "I am the built-in analyst" in body
+        assert "The assistant used" not in body  # no verdict for a stopped run
+        # the conversation goes on: a follow-up runs in the same (interrupted) interpreter
+        box = page.get_by_placeholder("Ask a follow-up question")
+        box.fill("use Student's t-test instead")
+        box.press("Enter")
+        page.get_by_text("Student's t(18) = -6.71").first.wait_for(timeout=90_000)
+        assert "Traceback" not in page.inner_text("body")
+    finally:
+        context.close()

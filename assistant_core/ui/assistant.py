@@ -21,10 +21,10 @@ from assistant_core.events import (
     Status,
     TextDelta,
 )
-from assistant_core.reporting import TEST_NAMES
+from assistant_core.reporting import variant_name
 from assistant_core.ui.text import md_escape
 
-__all__ = ["TurnView", "render_verdict", "variant_name"]
+__all__ = ["TurnView", "render_verdict"]
 
 _CURSOR = "▌"
 
@@ -131,12 +131,6 @@ def _value(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
     return md_escape(str(value))
-
-
-def variant_name(variant: str) -> str:
-    """``welch_t (one-sided: less)`` -> ``Welch's t-test (one-sided: less)``."""
-    key, sep, rest = variant.partition(" ")
-    return TEST_NAMES.get(key, key) + sep + rest
 
 
 def render_verdict(verification: dict[str, Any] | None) -> None:
