@@ -295,6 +295,19 @@ def _strip_ansi(text: str) -> str:
     return _ANSI.sub("", text)
 
 
+def _wait_for_idle(kernel: _Kernel, msg_id: str, grace: float) -> bool:
+    """Drain the kernel's output until the cell ``msg_id`` is idle; False after ``grace`` s."""
+    deadline = time.monotonic() + grace
+    while (remaining := deadline - time.monotonic()) > 0 and kernel.alive:
+        try:
+            msg = kernel.client.iopub_channel.get_msg(timeout=min(_POLL, remaining))
+        except Empty:
+            continue
+        if msg.get("parent_header", {}).get("msg_id") == msg_id and _is_idle(msg):
+            return True
+    return False
+
+
 def _is_idle(msg: dict[str, Any]) -> bool:
     return msg["msg_type"] == "status" and msg["content"].get("execution_state") == "idle"
 
@@ -905,29 +918,17 @@ class Interpreter:
             msg_id = kernel.client.execute(
                 _RELEASE_MEMORY, silent=True, store_history=False, allow_stdin=False
             )
-            deadline = time.monotonic() + _INTERRUPT_GRACE
-            while (remaining := deadline - time.monotonic()) > 0 and kernel.alive:
-                try:
-                    msg = kernel.client.iopub_channel.get_msg(timeout=min(_POLL, remaining))
-                except Empty:
-                    continue
-                if msg.get("parent_header", {}).get("msg_id") == msg_id and _is_idle(msg):
-                    return
+            if _wait_for_idle(kernel, msg_id, _INTERRUPT_GRACE):
+                return
 
     def _abandon(self, kernel: _Kernel, msg_id: str) -> None:
         """Stop a cell whose outputs nobody reads any more (interrupt, else restart)."""
         if self._closed or not kernel.alive:
             return
         kernel.interrupt()
-        deadline = time.monotonic() + _INTERRUPT_GRACE
         with contextlib.suppress(Exception):
-            while (remaining := deadline - time.monotonic()) > 0:
-                try:
-                    msg = kernel.client.iopub_channel.get_msg(timeout=min(_POLL, remaining))
-                except Empty:
-                    continue
-                if msg.get("parent_header", {}).get("msg_id") == msg_id and _is_idle(msg):
-                    return
+            if _wait_for_idle(kernel, msg_id, _INTERRUPT_GRACE):
+                return
         with contextlib.suppress(InterpreterError), self._lock:
             if not self._closed and self._resources.kernel is kernel:
                 self._launch()

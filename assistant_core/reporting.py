@@ -10,6 +10,7 @@ import math
 from typing import Any
 
 __all__ = [
+    "STAT_LABELS",
     "TEST_NAMES",
     "format_df",
     "format_number",
@@ -31,7 +32,8 @@ TEST_NAMES: dict[str, str] = {
     "levene": "Levene (median)",
 }
 
-_STAT_LABEL = {
+#: the statistic's symbol as a result line names it ("Welch's t(14.78) = ...")
+STAT_LABELS: dict[str, str] = {
     "student_t": "Student's t",
     "welch_t": "Welch's t",
     "paired_t": "Paired t",
@@ -85,7 +87,7 @@ def report_line(report: dict[str, Any], key: str | None = None) -> str:
     key = key or report["recommended"]
     test = report["tests"].get(key) or {}
     effects = report.get("effect_sizes") or {}
-    label = _STAT_LABEL.get(key, TEST_NAMES.get(key, key))
+    label = STAT_LABELS.get(key, TEST_NAMES.get(key, key))
     stat = format_number(test.get("statistic"))
     p = format_p(test.get("p_value"))
     if key in ("student_t", "welch_t", "paired_t"):

@@ -36,7 +36,7 @@ from assistant_core.events import (
     Status,
     TextDelta,
 )
-from assistant_core.reporting import TEST_NAMES, format_df, format_number, format_p
+from assistant_core.reporting import STAT_LABELS, TEST_NAMES, format_df, format_number, format_p
 from assistant_core.stats import check
 
 __all__ = ["BuiltinAnalyst", "Request", "Result", "understand"]
@@ -235,17 +235,6 @@ EFFECT_BANDS = {
     "eta_squared": (0.01, 0.06, 0.14),
 }
 
-_STAT_LABELS = {
-    "welch_t": "Welch's t",
-    "student_t": "Student's t",
-    "paired_t": "Paired t",
-    "mann_whitney_u": "Mann-Whitney U",
-    "wilcoxon_signed_rank": "Wilcoxon signed-rank V",
-    "one_way_anova": "F",
-    "welch_anova": "Welch's F",
-    "kruskal_wallis": "Kruskal-Wallis H",
-}
-
 
 @dataclass(frozen=True)
 class Result:
@@ -398,7 +387,7 @@ def result_line(result: Result) -> str:
         return "The test could not be read from the output."
     if result.statistic is None or result.p_value is None:
         return f"{TEST_NAMES[test]} could not be computed from these data (see the output above)"
-    label = _STAT_LABELS[test]
+    label = STAT_LABELS[test]
     stat = _num(result.statistic)
     if test in ("one_way_anova", "welch_anova"):
         dfs = f"{format_df(result.value('df_between'))}, {format_df(result.df_within)}"
