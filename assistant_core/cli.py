@@ -217,6 +217,10 @@ def _ask(args: argparse.Namespace) -> int:
     dataset = load_dataset(args)
     local = check(dataset, alpha=args.alpha, alternative=args.alternative).to_dict()
     backend = get_backend(args.backend, model=args.model)
+    if backend.uses_local_interpreter:
+        from assistant_core.interpreter import prewarm
+
+        prewarm()  # the kernel starts while the assistant writes its plan
     conversation = Conversation(dataset, alpha=args.alpha, alternative=args.alternative)
     view = TerminalView(json_lines=args.json, local_report=local)
     view.show(Thread(id=conversation.id))

@@ -52,6 +52,7 @@ __all__ = [
     "Interpreter",
     "InterpreterError",
     "Isolation",
+    "prewarm",
     "shutdown_pool",
     "warm_interpreter",
 ]
@@ -1031,6 +1032,24 @@ def warm_interpreter(**options: Any) -> Interpreter:
         if not _exiting and _pending is None:
             _pending = _Pending(key, dict(options))
     return interpreter
+
+
+def prewarm(**options: Any) -> None:
+    """Start an interpreter in the background for the next ``warm_interpreter(**options)``.
+
+    Cheap when one is already ready or starting: call it as soon as a conversation is
+    likely (results on the page, the ``ask`` command starting), before it is needed.
+    """
+    global _pending
+    key = _pool_key(options)
+    if key is None:
+        return
+    with _pool_lock:
+        if _exiting or (_pending is not None and _pending.key == key):
+            return
+        stale, _pending = _pending, _Pending(key, dict(options))
+    if stale is not None:
+        stale.discard()
 
 
 def shutdown_pool() -> None:

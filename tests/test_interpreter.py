@@ -20,6 +20,7 @@ from assistant_core.events import CodeOutput, ImageOutput
 from assistant_core.interpreter import (
     Interpreter,
     Isolation,
+    prewarm,
     shutdown_pool,
     warm_interpreter,
 )
@@ -412,6 +413,18 @@ def test_warm_interpreter_returns_started_distinct_interpreters() -> None:
         assert time.monotonic() - started < 30
     finally:
         first.close()
+        shutdown_pool()
+
+
+def test_prewarm_starts_the_next_interpreter_before_it_is_taken() -> None:
+    prewarm(cell_timeout=21)
+    prewarm(cell_timeout=21)  # already starting: nothing more
+    taken = warm_interpreter(cell_timeout=21)
+    try:
+        assert taken.alive
+        assert text(taken, "print('ready')") == "ready\n"
+    finally:
+        taken.close()
         shutdown_pool()
 
 

@@ -72,6 +72,10 @@ def render_conversation(dataset: Dataset, report: dict[str, Any], verdict_slot: 
     backend = _backend()
     conversation = _conversation(dataset, report)
     _mark_interrupted(conversation)
+    if backend.uses_local_interpreter and conversation.interpreter is None:
+        from assistant_core.interpreter import prewarm
+
+        prewarm()  # a kernel starts while the person reads the results
     st.subheader("Research assistant")
     st.caption(
         f"{backend.label}. It writes and runs Python in a local, sandboxed interpreter; "
