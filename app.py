@@ -2,6 +2,9 @@
 
 import streamlit as st
 
+from assistant_core.ui.assistant_settings import render_sidebar
+from assistant_core.ui.guard import shown_errors
+
 st.set_page_config(page_title="Research assistant: compare groups", page_icon="📊", layout="wide")
 
 page = st.navigation([st.Page("pages/analyse.py", title="Compare groups", icon="📊", default=True)])
@@ -12,6 +15,7 @@ with st.sidebar:
         "Compares groups with standard tests computed locally (scipy), and has a research "
         "assistant analyse the same data with code; every figure it reports is checked."
     )
-    st.caption("Assistant: built-in analyst (offline, not an AI model).")
+    with shown_errors("showing the assistant's settings"):
+        render_sidebar()
 
 page.run()

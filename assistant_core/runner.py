@@ -44,7 +44,7 @@ def run_turn(
     Yields the backend's events, an ``Error`` if the backend broke, a final ``Status`` if
     the backend gave none, and last a ``Verification`` when ``local_report`` is given.
     """
-    turn = Turn(question=question)
+    turn = Turn(question=question, answered_by=backend.label)
     conversation.turns.append(turn)
     timing = timing or TurnTiming()
 

@@ -33,6 +33,7 @@ class Turn:
     question: str
     events: list[Event] = field(default_factory=list)
     done: bool = False
+    answered_by: str = ""  # the backend's label
 
     @property
     def text(self) -> str:

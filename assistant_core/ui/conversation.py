@@ -11,10 +11,11 @@ from typing import Any
 
 import streamlit as st
 
-from assistant_core.backends import DEFAULT_QUESTION, Backend, Conversation, get_backend
+from assistant_core.backends import DEFAULT_QUESTION, Conversation
 from assistant_core.data import Dataset
 from assistant_core.events import Status
 from assistant_core.ui.assistant import TurnView, render_verdict
+from assistant_core.ui.assistant_settings import chosen_backend
 
 __all__ = ["latest_verification", "render_conversation", "reset_conversation"]
 
@@ -57,19 +58,11 @@ def _mark_interrupted(conversation: Conversation) -> None:
             turn.done = True
 
 
-def _backend() -> Backend:
-    backend = st.session_state.get("analyse.backend")
-    if backend is None:
-        backend = get_backend("builtin", delay=0.02)
-        st.session_state["analyse.backend"] = backend
-    return backend
-
-
 def render_conversation(dataset: Dataset, report: dict[str, Any], verdict_slot: Any) -> None:
     """The assistant section: earlier turns, the ask box, and a new turn streamed live."""
     from assistant_core.runner import run_turn
 
-    backend = _backend()
+    backend = chosen_backend()
     conversation = _conversation(dataset, report)
     _mark_interrupted(conversation)
     if backend.uses_local_interpreter and conversation.interpreter is None:
@@ -77,12 +70,14 @@ def render_conversation(dataset: Dataset, report: dict[str, Any], verdict_slot: 
 
         prewarm()  # a kernel starts while the person reads the results
     st.subheader("Research assistant")
+    local = backend.uses_local_interpreter
+    where = "a local, sandboxed interpreter" if local else "its provider's hosted interpreter"
     st.caption(
-        f"{backend.label}. It writes and runs Python in a local, sandboxed interpreter; "
+        f"{backend.label}. It writes and runs Python in {where}; "
         "every figure it reports is checked against the local results above."
     )
     for turn in conversation.turns:
-        view = TurnView(turn.question, label=backend.label)
+        view = TurnView(turn.question, label=turn.answered_by)
         for event in turn.events:
             view.show(event, live=False)
     question = None
