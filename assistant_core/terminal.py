@@ -31,6 +31,7 @@ class TerminalView:
         self.err = err or sys.stderr
         self._in_code = False
         self._at_line_start = True
+        self._after_output = False
 
     def show(self, event: Event) -> None:
         if self.json_lines:
@@ -55,6 +56,9 @@ class TerminalView:
         self._write(f"Thread {event.id}\n\n")
 
     def _text_delta(self, event: Any) -> None:
+        if self._after_output:  # text after a cell's output starts on a line of its own
+            self._newline()
+            self._after_output = False
         self._write(event.text)
 
     def _open_code(self) -> None:
@@ -77,6 +81,7 @@ class TerminalView:
 
     def _code_output(self, event: Any) -> None:
         self._write(event.logs)
+        self._after_output = True
 
     def _image_output(self, event: Any) -> None:
         self._newline()

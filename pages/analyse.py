@@ -3,7 +3,10 @@
 import streamlit as st
 
 from assistant_core.ui import data_input
+from assistant_core.ui.assistant_settings import render_sidebar
 from assistant_core.ui.guard import shown_errors
+
+render_sidebar()
 
 st.title("Do these groups differ?")
 st.caption(

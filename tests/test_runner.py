@@ -103,3 +103,21 @@ def test_unknown_and_planned_backends_are_clear():
         get_backend("nope")
     with pytest.raises(UnknownBackend, match="not available in this version"):
         get_backend("chat")
+
+
+def test_terminal_view_keeps_text_after_output_on_its_own_line():
+    import io
+
+    from assistant_core.events import CodeOutput
+    from assistant_core.terminal import TerminalView
+
+    out = io.StringIO()
+    view = TerminalView(json_lines=False, local_report=LOCAL, out=out, err=io.StringIO())
+    for event in [
+        TextDelta("Plan. "),
+        CodeDone("x = 1"),
+        CodeOutput("t = -6.7083"),
+        TextDelta("So"),
+    ]:
+        view.show(event)
+    assert out.getvalue().endswith("──────── output ────────\nt = -6.7083\nSo")

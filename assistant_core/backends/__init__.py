@@ -23,10 +23,10 @@ __all__ = [
 #: name -> "module:Class"; imported only when asked for, so start-up stays light
 BACKENDS: dict[str, str] = {
     "builtin": "assistant_core.backends.builtin:BuiltinAnalyst",
+    "openai": "assistant_core.backends.openai:OpenAIBackend",
 }
 #: names the design reserves for backends this version does not have yet
 PLANNED = {
-    "openai": "the OpenAI Responses API with the hosted code interpreter",
     "chat": "any OpenAI-compatible Chat Completions endpoint",
 }
 

@@ -15,6 +15,7 @@ from typing import Any
 import streamlit as st
 
 from assistant_core.backends import Backend, get_backend
+from assistant_core.ui.guard import shown_errors
 
 __all__ = ["chosen_backend", "configured", "render_sidebar"]
 
@@ -60,7 +61,18 @@ def _models(key: str | None) -> list[str]:
 
 
 def render_sidebar() -> None:
-    """The sidebar's assistant settings (drawn on every page)."""
+    """The sidebar: what the dashboard is, and which assistant answers (every page calls it)."""
+    with st.sidebar:
+        st.markdown("**Research assistant**")
+        st.caption(
+            "Compares groups with standard tests computed locally (scipy), and has a research "
+            "assistant analyse the same data with code; every figure it reports is checked."
+        )
+        with shown_errors("showing the assistant's settings"):
+            _assistant_settings()
+
+
+def _assistant_settings() -> None:
     state = st.session_state
     state.setdefault("assistant.backend", "openai" if configured("OPENAI_API_KEY") else "builtin")
     backend = st.radio("Assistant", list(_LABELS), format_func=_LABELS.get, key="assistant.backend")
