@@ -9,6 +9,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -38,12 +39,13 @@ def wait_for_health(url: str, process: subprocess.Popen, timeout: float = 60.0) 
     raise RuntimeError(f"streamlit did not answer {url} within {timeout} s")
 
 
-@pytest.fixture(scope="session")
-def streamlit_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`streamlit run app.py` on a free loopback port; its log goes to a temporary file."""
+@contextmanager
+def streamlit_server(log_dir: Path, extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    """`streamlit run app.py` on a free loopback port; no traceback may reach its log."""
     port = free_port()
-    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
+    log_path = log_dir / "server.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "STREAMLIT_"))}
+    env.update(extra_env or {})
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [
@@ -75,6 +77,13 @@ def streamlit_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 process.kill()
     output = log_path.read_text(errors="replace")
     assert "Traceback" not in output, f"the server printed a traceback:\n{output}"
+
+
+@pytest.fixture(scope="session")
+def streamlit_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The dashboard with no OpenAI settings: the built-in analyst."""
+    with streamlit_server(tmp_path_factory.mktemp("streamlit")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
