@@ -40,8 +40,10 @@ def wait_for_health(url: str, process: subprocess.Popen, timeout: float = 60.0) 
 
 
 @contextmanager
-def streamlit_server(log_dir: Path, extra_env: dict[str, str] | None = None) -> Iterator[str]:
-    """`streamlit run app.py` on a free loopback port; no traceback may reach its log."""
+def streamlit_server(
+    log_dir: Path, extra_env: dict[str, str] | None = None, script: str = "app.py"
+) -> Iterator[str]:
+    """`streamlit run <script>` on a free loopback port; no traceback may reach its log."""
     port = free_port()
     log_path = log_dir / "server.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "STREAMLIT_"))}
@@ -53,7 +55,7 @@ def streamlit_server(log_dir: Path, extra_env: dict[str, str] | None = None) -> 
                 "-m",
                 "streamlit",
                 "run",
-                "app.py",
+                script,
                 "--server.port",
                 str(port),
                 "--server.address",

@@ -151,6 +151,7 @@ class _Answer:
     blocks: list[_Block] | None = None  # a stream
     scripted: bool = False  # built by script_* (may be re-shaped), not replayed verbatim
     named: bool = True  # whether the stream's events carry `event:` lines
+    pace: float = 0.0  # seconds between two events of a stream (for the streaming benchmark)
 
     @property
     def payloads(self) -> list[Any]:
@@ -314,14 +315,20 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.flush()
         fake = self.server.fake
+        first_byte = time.time()
         for index, block in enumerate(blocks):
             if limit is not None and index >= limit:
                 self.close_connection = True  # hang up without finishing the body
                 return
             if stall is not None and index == stall[0]:
                 fake._stopping.wait(stall[1])
+            if answer.pace and index:
+                fake._stopping.wait(answer.pace)
             data = block.raw + b"\n\n"
             self.wfile.write(b"%X\r\n%s\r\n" % (len(data), data) if chunked else data)
+            if index == 0:
+                first_byte = time.time()
+        fake.stream_times.append((first_byte, time.time()))
         if stall is not None and stall[0] >= len(blocks):
             fake._stopping.wait(stall[1])
         if limit is not None or not chunked:
@@ -351,6 +358,7 @@ class FakeOpenAI:
         self.expired_containers: set[str] = set()
         self.conversations: dict[str, dict[str, Any]] = {}
         self.conversation_items: dict[str, list[dict[str, Any]]] = {}
+        self.stream_times: list[tuple[float, float]] = []  # (first, last event) per stream
         self.base_url = ""
         self._queues: dict[tuple[str, str], deque[_Answer]] = {}
         self._faults: list[_Fault] = []
@@ -473,8 +481,13 @@ class FakeOpenAI:
                 answer.headers = [("content-type", content_type)]
             self._queue(method, req_path, answer)
 
-    def script_responses(self, events: Sequence[Mapping[str, Any]], *, status: int = 200) -> None:
+    def script_responses(
+        self, events: Sequence[Mapping[str, Any]], *, status: int = 200, pace: float = 0.0
+    ) -> None:
         """Queue a streamed ``/v1/responses`` answer made of these event payloads.
+
+        ``pace`` spaces the events that many seconds apart; ``stream_times`` records, per
+        stream sent, the wall-clock time of its first and last event.
 
         Each payload is a dict with ``type``; a missing ``sequence_number`` is filled with the
         event's index. Events are written as ``event: <type>`` / ``data: <json>``.
@@ -485,7 +498,8 @@ class FakeOpenAI:
             payload.setdefault("sequence_number", index)
             payloads.append(payload)
         blocks = [_Block.event(p) for p in payloads]
-        self._queue("POST", "/v1/responses", _Answer(status=status, blocks=blocks, scripted=True))
+        answer = _Answer(status=status, blocks=blocks, scripted=True, pace=pace)
+        self._queue("POST", "/v1/responses", answer)
 
     def script_analysis(self, **kw: Any) -> list[dict[str, Any]]:
         """Queue ``analysis_stream(**kw)`` and serve its ``files`` from the container.
