@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(PY) -m benchmarks.bench_csv
 	$(PY) -m benchmarks.bench_interpreter
 	$(PY) -m benchmarks.bench_assistant
+	$(PY) -m benchmarks.bench_page_streaming
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
