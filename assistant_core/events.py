@@ -18,6 +18,7 @@ __all__ = [
     "Event",
     "FileOutput",
     "ImageOutput",
+    "ReasoningDelta",
     "Reported",
     "Status",
     "TextDelta",
@@ -51,6 +52,14 @@ class TextDelta(Event):
     """A piece of the assistant's narrative, as it is written."""
 
     type: ClassVar[str] = "text_delta"
+    text: str
+
+
+@dataclass(frozen=True)
+class ReasoningDelta(Event):
+    """A piece of the model's reasoning summary: shown apart, never read as its answer."""
+
+    type: ClassVar[str] = "reasoning_delta"
     text: str
 
 
@@ -165,6 +174,7 @@ _TYPES: dict[str, type[Event]] = {
     for cls in (
         Thread,
         TextDelta,
+        ReasoningDelta,
         CodeDelta,
         CodeDone,
         CodeOutput,

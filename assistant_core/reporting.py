@@ -17,6 +17,7 @@ __all__ = [
     "format_p",
     "report_line",
     "table_rows",
+    "usage_line",
     "variant_name",
 ]
 
@@ -143,3 +144,11 @@ def variant_name(variant: str) -> str:
     """A verdict's variant in words: ``welch_t (one-sided: less)`` -> ``Welch's t-test (...)``."""
     key, sep, rest = variant.partition(" ")
     return TEST_NAMES.get(key, key) + sep + rest
+
+
+def usage_line(usage: dict[str, Any]) -> str:
+    """A run's token usage: ``Tokens: 1,234 in, 567 out (about $0.0123)``."""
+    text = f"Tokens: {usage.get('input_tokens', 0):,} in, {usage.get('output_tokens', 0):,} out"
+    if usage.get("cost_usd") is not None:
+        text += f" (about ${usage['cost_usd']:.4f})"
+    return text

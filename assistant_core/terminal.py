@@ -7,7 +7,7 @@ import sys
 from typing import Any, TextIO
 
 from assistant_core.events import Event
-from assistant_core.reporting import TEST_NAMES, report_line, variant_name
+from assistant_core.reporting import TEST_NAMES, report_line, usage_line, variant_name
 
 __all__ = ["TerminalView"]
 
@@ -32,6 +32,7 @@ class TerminalView:
         self._in_code = False
         self._at_line_start = True
         self._after_output = False
+        self._in_reasoning = False
 
     def show(self, event: Event) -> None:
         if self.json_lines:
@@ -56,9 +57,20 @@ class TerminalView:
         self._write(f"Thread {event.id}\n\n")
 
     def _text_delta(self, event: Any) -> None:
+        if self._in_reasoning:
+            self._newline()
+            self._write(f"{_RULE}\n")
+            self._in_reasoning = False
         if self._after_output:  # text after a cell's output starts on a line of its own
             self._newline()
             self._after_output = False
+        self._write(event.text)
+
+    def _reasoning_delta(self, event: Any) -> None:
+        if not self._in_reasoning:
+            self._newline()
+            self._write(f"{_RULE} reasoning summary {_RULE}\n")
+            self._in_reasoning = True
         self._write(event.text)
 
     def _open_code(self) -> None:
@@ -96,6 +108,9 @@ class TerminalView:
         if event.state not in ("running", "completed"):
             self._newline()
             self._write(f"\n[run {event.state}]\n")
+        if event.usage:
+            self._newline()
+            self._write(f"[{usage_line(event.usage)}]\n")
 
     def _error(self, event: Any) -> None:
         self._newline()

@@ -264,12 +264,15 @@ def test_csv_recording_download_is_the_recorded_file(
     assert len(downloads) == 1 and downloads[0].method == "GET"
 
 
-def test_reasoning_summaries_are_not_shown() -> None:
+def test_reasoning_summaries_stream_apart_from_the_answer() -> None:
     payloads = recorded_events("responses-code-interpreter-reasoning-no-outputs-stream.yaml")
-    summary = next(p["text"] for p in payloads if p["type"].endswith("summary_text.done"))
+    summaries = [p["text"] for p in payloads if p["type"] == "response.reasoning_summary_text.done"]
     mapper = StreamMapper()
-    text = "".join(e.text for p in payloads for e in mapper.map(p) if e.type == "text_delta")
-    assert summary[:40] not in text
+    events = [e for p in payloads for e in mapper.map(p)]
+    text = "".join(e.text for e in events if e.type == "text_delta")
+    reasoning = "".join(e.text for e in events if e.type == "reasoning_delta")
+    assert summaries and reasoning == "".join(summaries)
+    assert summaries[0][:40] not in text
     assert text.startswith("123456^123 equals:")
 
 

@@ -72,6 +72,7 @@ def test_openai_analysis_streams_and_verifies(fake):
     assert "Welch's t(14.78) = -6.71" in text
     badges = [m.value for m in at.markdown if "-badge[" in m.value]
     assert badges and all("green-badge" in b for b in badges), badges
+    assert any(c.value.startswith("Tokens: ") for c in at.caption)  # usage shown per run
     body = fake.requests[-2].json()  # the analysis request (the last one is the tool output)
     assert body["model"] == "gpt-5.5"
     assert fake.api_key not in text

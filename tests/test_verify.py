@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant_core.data import make_dataset
+from assistant_core.data import EXAMPLE, make_dataset
 from assistant_core.events import CodeDelta, CodeDone, CodeOutput, Reported, TextDelta
 from assistant_core.stats import check
 from assistant_core.verify import (
@@ -941,3 +941,12 @@ def test_other_scipy_reprs_are_read(request, output, variant, fixture):
     assert verdict.variant == variant
     assert entry(verdict, "statistic")["status"] == "match"
     assert entry(verdict, "p_value")["status"] == "match"
+
+
+def test_reasoning_summaries_are_never_read_as_reported_figures() -> None:
+    from assistant_core.events import ReasoningDelta
+
+    local = check(make_dataset(EXAMPLE)).to_dict()
+    verdict = verify_events([ReasoningDelta("Maybe t = 9.99 and p = 0.5?")], local)
+    assert not verdict.unsupported
+    assert all(f["status"] == "not_reported" for f in verdict.figures if f["name"] != "test")

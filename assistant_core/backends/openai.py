@@ -23,9 +23,9 @@ wait for the next bytes of a stream); a stream that just ends without ``response
 is detected here. An expired code-interpreter container is replaced once (the data
 uploaded again, the request retried) with a short note in the text.
 
-Reasoning summaries (``response.reasoning_summary_*``) are not shown: they are not part of
-the answer and figures in them would be read by the verifier as reported. The API key never
-appears in an event, a message or a log line (see :func:`scrub`).
+Reasoning summaries (``response.reasoning_summary_text.delta``) become ``ReasoningDelta``
+events: shown apart from the answer, and never read by the verifier as reported figures.
+The API key never appears in an event, a message or a log line (see :func:`scrub`).
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ from assistant_core.events import (
     Event,
     FileOutput,
     ImageOutput,
+    ReasoningDelta,
     Reported,
     Status,
     TextDelta,
@@ -363,10 +364,11 @@ class StreamMapper:
     _images: set[str] = field(default_factory=set)
 
     #: stream event type -> the method that maps it; every other event is ignored
-    #: (reasoning summaries, content parts, ``*.in_progress``/``interpreting`` markers, ...)
+    #: (content parts, ``*.in_progress``/``interpreting`` markers, ...)
     HANDLERS: ClassVar[dict[str, str]] = {
         "response.created": "on_created",  # remembers the response id and model
         "response.output_text.delta": "on_text_delta",  # -> TextDelta
+        "response.reasoning_summary_text.delta": "on_reasoning_delta",  # -> ReasoningDelta
         "response.code_interpreter_call_code.delta": "on_code_delta",  # -> CodeDelta
         "response.code_interpreter_call_code.done": "on_code_done",  # -> CodeDone
         "response.output_item.added": "on_item_added",  # remembers calls and the container
@@ -391,6 +393,11 @@ class StreamMapper:
         delta = _get(event, "delta")
         if delta:
             yield TextDelta(delta)
+
+    def on_reasoning_delta(self, event: Any) -> Iterator[Event]:
+        delta = _get(event, "delta")
+        if delta:
+            yield ReasoningDelta(delta)
 
     def on_code_delta(self, event: Any) -> Iterator[Event]:
         delta = _get(event, "delta")

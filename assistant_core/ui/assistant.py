@@ -18,10 +18,11 @@ from assistant_core.events import (
     Event,
     FileOutput,
     ImageOutput,
+    ReasoningDelta,
     Status,
     TextDelta,
 )
-from assistant_core.reporting import variant_name
+from assistant_core.reporting import usage_line, variant_name
 from assistant_core.ui.text import md_escape
 
 __all__ = ["TurnView", "render_verdict"]
@@ -44,6 +45,8 @@ class TurnView:
         self._code_slot: Any = None
         self._output: list[str] = []
         self._output_slot: Any = None
+        self._reasoning: list[str] = []
+        self._reasoning_slot: Any = None
 
     # -- text
     def _flush_text(self, cursor: bool) -> None:
@@ -77,6 +80,12 @@ class TurnView:
                     self._text_slot = self._message.empty()
                 self._text.append(text)
                 self._flush_text(cursor=live)
+            case ReasoningDelta(text=text):
+                if self._reasoning_slot is None:
+                    box = self._message.expander("Reasoning summary (not part of the answer)")
+                    self._reasoning_slot = box.empty()
+                self._reasoning.append(text)
+                self._reasoning_slot.markdown(md_escape("".join(self._reasoning)))
             case CodeDelta(code=code):
                 if self._output_slot is not None:
                     self._end_cell()  # a new cell starts after the previous one's output
@@ -107,8 +116,10 @@ class TurnView:
                 self._end_text()
                 self._end_cell()
                 self._message.error(message, icon="🛑")
-            case Status(state=state) if state in ("completed", "failed", "stopped"):
+            case Status(state=state, usage=usage) if state in ("completed", "failed", "stopped"):
                 self.finish(state)
+                if usage:
+                    self._message.caption(usage_line(usage))
 
     def finish(self, state: str) -> None:
         """The turn is over: drop the cursor, close an open cell, say if it was stopped."""
