@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
@@ -18,6 +19,7 @@ from assistant_core.errors import DataError, UnknownBackend
 __all__ = ["main"]
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_INTERRUPTED = 130  # the shell's convention for Ctrl-C
 log = logging.getLogger("assistant_core")
 
 
@@ -234,6 +236,10 @@ def _ask(args: argparse.Namespace) -> int:
     finally:
         if conversation.interpreter is not None:
             conversation.interpreter.close()
+        if backend.uses_local_interpreter:
+            from assistant_core.interpreter import shutdown_pool
+
+            shutdown_pool()  # before exit, so no kernel is still starting while Python ends
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -247,6 +253,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except BrokenPipeError:
         return EXIT_OK
+    except KeyboardInterrupt:
+        # The run's kernels were closed on the way out (see _ask). Leave at once: a zmq
+        # context left half-used by the interrupt can block the interpreter's own exit.
+        print("interrupted", file=sys.stderr)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(EXIT_INTERRUPTED)
     except Exception as exc:  # noqa: BLE001 - the one place a stray error becomes a clear line
         print(f"internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_FAILED

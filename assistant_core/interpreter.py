@@ -45,6 +45,8 @@ from queue import Empty
 from types import TracebackType
 from typing import Any
 
+import zmq
+
 from assistant_core.errors import AssistantCoreError
 from assistant_core.events import CodeOutput, ImageOutput
 
@@ -383,6 +385,9 @@ class _Kernel:
                 start_new_session=True,  # its own process group, killed as a whole
             )
         self.client = BlockingKernelClient()
+        # Messages still queued for a dead kernel must not hold up closing (or the exit of
+        # the whole process, which waits for the sockets' context): linger 0 drops them.
+        self.client.context.setsockopt(zmq.LINGER, 0)
         try:
             self.client.load_connection_info(info)
             self.client.start_channels(shell=True, iopub=True, stdin=False, hb=False, control=False)

@@ -131,3 +131,38 @@ def test_assistant_failure_exits_1_after_printing_what_arrived(monkeypatch, caps
     }
     assert events[3]["state"] == "failed"
     assert all(f["status"] == "not_reported" for f in events[-1]["figures"] if f["name"] != "test")
+
+
+def test_ctrl_c_ends_quietly_without_a_traceback():
+    import signal
+    import time
+
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "assistant_core",
+            "ask",
+            "--json",
+            "--backend",
+            "builtin",
+            "--group",
+            f"A={A}",
+            "--group",
+            f"B={B}",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    first = process.stdout.readline()  # the thread event: the run has started
+    assert json.loads(first)["type"] == "thread"
+    time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode in (0, 130)  # 0 when the run had already finished
+    assert "Traceback" not in err
+    if process.returncode == 130:
+        assert err.strip().splitlines()[-1] == "interrupted"
