@@ -13,10 +13,18 @@ SLEEP_1 = "0.7 -1.6 -0.2 -1.2 -0.1 3.4 3.7 0.8 0.0 2.0"
 SLEEP_2 = "1.9 0.8 1.1 0.1 -0.1 4.4 5.5 1.6 4.6 3.4"
 
 
-def settle(page) -> None:
-    """Wait until the app has finished its current run (Streamlit's status widget is gone)."""
+def settle(page, quiet_ms: int = 600, timeout: float = 60) -> None:
+    """Wait until the page has stopped changing (the app's current run has drawn everything)."""
+    deadline = time.monotonic() + timeout
     page.wait_for_timeout(300)
-    page.locator('[data-testid="stStatusWidget"]').wait_for(state="detached", timeout=60_000)
+    before = page.inner_text("body")
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(quiet_ms)
+        now = page.inner_text("body")
+        if now == before:
+            return
+        before = now
+    raise AssertionError(f"the page kept changing for {timeout} s")
 
 
 def enter(page, label: str, text: str) -> None:
@@ -89,6 +97,7 @@ def test_assistant_streams_and_the_verdict_panel_fills(streamlit_url, browser):
             page.wait_for_timeout(50)
         assert partial_seen, "the answer appeared all at once, not streamed"
         page.get_by_text("The assistant used").wait_for(timeout=30_000)
+        settle(page)  # the verdict panel is drawn badge by badge: wait for the run's end
         body = page.inner_text("body")
         assert "Welch's t-test" in body
         assert "Welch's t(14.78) = -6.71, p < .001" in body
