@@ -20,7 +20,7 @@ from benchmarks._timing import print_table
 from tests.conftest import CHROMIUM, CHROMIUM_FLAGS, streamlit_server
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.openai_streams import text_stream
-from tests.test_browser import settle
+from tests.test_browser import analysed_example
 
 DELTAS = 2000
 PACE = 0.002  # seconds between deltas: a fast model
@@ -47,17 +47,6 @@ def _measure(page, fake: FakeOpenAI, start_button: str) -> tuple[float, float]:
     return seen["first"] / 1000 - first_byte, seen["last"] / 1000 - first_byte
 
 
-def _ours(page, url: str) -> None:
-    page.goto(url)
-    page.get_by_text("Do these groups differ?").wait_for(timeout=60_000)
-    settle(page)
-    page.get_by_role("button", name="Load the worked example").click()
-    settle(page)
-    page.get_by_role("button", name="Analyse").click()
-    settle(page)
-    page.get_by_role("button", name="Ask the research assistant").wait_for(timeout=60_000)
-
-
 def main() -> None:
     rows = []
     with FakeOpenAI() as fake, tempfile.TemporaryDirectory() as folder:
@@ -74,16 +63,17 @@ def main() -> None:
                 with streamlit_server(log_dir, env, script=script) as url:
                     firsts, totals = [], []
                     for _ in range(RUNS):
-                        page = browser.new_page(viewport={"width": 1400, "height": 1000})
                         if script == "app.py":
-                            _ours(page, url)
+                            context, page = analysed_example(browser, url)
                         else:
+                            context = browser.new_context()
+                            page = context.new_page()
                             page.goto(url)
-                            page.get_by_role("button", name=button).wait_for(timeout=60_000)
+                        page.get_by_role("button", name=button).wait_for(timeout=60_000)
                         first, total = _measure(page, fake, button)
                         firsts.append(first * 1000)
                         totals.append(total * 1000)
-                        page.close()
+                        context.close()
                 results[label] = (statistics.median(firsts), statistics.median(totals))
             browser.close()
     sent = DELTAS * PACE * 1000

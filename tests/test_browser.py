@@ -73,7 +73,8 @@ def test_bad_input_shows_message_and_keeps_text(streamlit_url, browser):
         context.close()
 
 
-def _analysed_example(browser, url):
+def analysed_example(browser, url):
+    """A new browser context on the dashboard, the worked example loaded and analysed."""
     context, page = _page(browser, url)
     page.get_by_role("button", name="Load the worked example").click()
     settle(page)
@@ -84,7 +85,7 @@ def _analysed_example(browser, url):
 
 
 def test_assistant_streams_and_the_verdict_panel_fills(streamlit_url, browser):
-    context, page = _analysed_example(browser, streamlit_url)
+    context, page = analysed_example(browser, streamlit_url)
     try:
         page.get_by_role("button", name="Ask the research assistant").click()
         # streaming: at some moment the plan is on the page and the verdict is not yet
@@ -109,7 +110,7 @@ def test_assistant_streams_and_the_verdict_panel_fills(streamlit_url, browser):
 
 
 def test_stop_ends_the_run_and_keeps_what_arrived(streamlit_url, browser):
-    context, page = _analysed_example(browser, streamlit_url)
+    context, page = analysed_example(browser, streamlit_url)
     try:
         page.get_by_role("button", name="Ask the research assistant").click()
         page.get_by_text("I am the built-in analyst").wait_for(timeout=60_000)

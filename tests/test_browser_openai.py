@@ -9,7 +9,7 @@ import pytest
 from tests.conftest import streamlit_server
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.openai_streams import text_stream
-from tests.test_browser import settle
+from tests.test_browser import analysed_example, settle
 from tests.test_page_openai import CODE, TEXT, WELCH
 
 pytestmark = pytest.mark.browser
@@ -31,18 +31,9 @@ def openai_url(fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory) -> It
 def test_openai_answer_streams_verifies_and_never_shows_the_key(openai_url, fake, browser):
     fake.script_analysis(text=TEXT, code=CODE, logs="-6.708257 14.780074 7.5573e-06", report=WELCH)
     fake.script_responses(text_stream("Recorded.", response_id="resp_two"))
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
+    context, page = analysed_example(browser, openai_url)
     try:
-        page.goto(openai_url)
-        page.get_by_text("Do these groups differ?").wait_for(timeout=60_000)
-        settle(page)
-        page.get_by_text("OpenAI (hosted code interpreter)").wait_for(timeout=30_000)
-        page.get_by_role("button", name="Load the worked example").click()
-        settle(page)
-        page.get_by_role("button", name="Analyse").click()
-        page.get_by_role("button", name="Ask the research assistant").wait_for(timeout=60_000)
-        settle(page)
+        assert page.get_by_text("OpenAI (hosted code interpreter)").count() >= 1
         page.get_by_role("button", name="Ask the research assistant").click()
         page.get_by_text("The assistant used").wait_for(timeout=60_000)
         settle(page)
@@ -59,17 +50,8 @@ def test_openai_answer_streams_verifies_and_never_shows_the_key(openai_url, fake
 
 def test_refused_key_shows_one_error_and_keeps_the_local_results(openai_url, fake, browser):
     fake.fault("401")
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
+    context, page = analysed_example(browser, openai_url)
     try:
-        page.goto(openai_url)
-        page.get_by_text("Do these groups differ?").wait_for(timeout=60_000)
-        settle(page)
-        page.get_by_role("button", name="Load the worked example").click()
-        settle(page)
-        page.get_by_role("button", name="Analyse").click()
-        page.get_by_role("button", name="Ask the research assistant").wait_for(timeout=60_000)
-        settle(page)
         page.get_by_role("button", name="Ask the research assistant").click()
         alert = page.get_by_role("alert").filter(has_text="key")
         alert.wait_for(timeout=60_000)
