@@ -1,7 +1,12 @@
-"""The command line: ``python -m assistant_core check ...`` (contract in DESIGN.md).
+"""The command line: ``python -m assistant_core check|ask|history ...`` (contract in DESIGN.md).
 
 Exit status 0 on success, 2 for bad input (one clear line on stderr), 1 for a failure on
 our side; a traceback never reaches the terminal.
+
+``ask`` keeps every run in the store (``--database URL``, else ``DATABASE_URL``, else a
+SQLite file in the user's data directory) and names its thread first: the ``thread`` event
+in ``--json``, a ``Thread <id>`` line in the terminal. ``--thread ID`` continues a stored
+thread; ``--no-save`` stores nothing, and its ``thread`` event has ``"id": null``.
 """
 
 from __future__ import annotations
@@ -12,9 +17,12 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from assistant_core.errors import DataError, UnknownBackend
+from assistant_core.errors import AssistantCoreError, DataError, UnknownBackend
+
+if TYPE_CHECKING:
+    from assistant_core.store import Store
 
 __all__ = ["main"]
 
@@ -44,13 +52,40 @@ def _add_data_options(parser: argparse.ArgumentParser) -> None:
     source.add_argument("--columns", metavar="C1,C2,...", help="wide layout: one column per group")
     options = parser.add_argument_group("analysis")
     options.add_argument("--paired", action="store_true", help="the two groups are paired")
-    options.add_argument("--alpha", type=float, default=0.05, help="significance level (0.05)")
+    # None = not given (so `ask --thread` can tell); _alpha() and _alternative() default them
+    options.add_argument("--alpha", type=float, help="significance level (0.05)")
     options.add_argument(
         "--alternative",
         choices=["two-sided", "less", "greater"],
-        default="two-sided",
-        help="alternative hypothesis about first minus second",
+        help="alternative hypothesis about first minus second (two-sided)",
     )
+
+
+def _alpha(args: argparse.Namespace) -> float:
+    return 0.05 if args.alpha is None else args.alpha
+
+
+def _alternative(args: argparse.Namespace) -> str:
+    return args.alternative or "two-sided"
+
+
+def _add_database_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        help="the store's SQLAlchemy URL (else DATABASE_URL, else a SQLite file in the user's "
+        "data directory)",
+    )
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,14 +101,34 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_options(ask)
     assistant = ask.add_argument_group("assistant")
     assistant.add_argument(
-        "--backend", default="auto", help="auto (default), builtin, openai or chat"
+        "--backend",
+        help="auto (default; with --thread, the thread's backend), builtin, openai or chat",
     )
     assistant.add_argument("--model", help="the model, for backends that have several")
     assistant.add_argument("--question", help="the research question (a default one otherwise)")
-    assistant.add_argument(
+    stored = ask.add_argument_group("history")
+    stored.add_argument(
+        "--thread",
+        metavar="ID",
+        help="a follow-up in a stored thread: its data, options and history carry over",
+    )
+    stored.add_argument(
         "--no-save", action="store_true", help="do not keep this run in the history"
     )
+    _add_database_option(stored)
     ask.add_argument("--json", action="store_true", help="print one JSON object per event")
+    history = commands.add_parser(
+        "history", help="list the stored threads, or show one whole (give its ID)"
+    )
+    history.add_argument("id", nargs="?", metavar="ID", help="the thread to show")
+    history.add_argument(
+        "--search", metavar="TEXT", help="only threads whose title, messages or code contain TEXT"
+    )
+    history.add_argument(
+        "--limit", type=_positive, default=50, metavar="N", help="list at most N threads (50)"
+    )
+    _add_database_option(history)
+    history.add_argument("--json", action="store_true", help="print JSON")
     return parser
 
 
@@ -201,7 +256,7 @@ def _check(args: argparse.Namespace) -> int:
     from assistant_core.stats import check
 
     dataset = load_dataset(args)
-    report = check(dataset, alpha=args.alpha, alternative=args.alternative).to_dict()
+    report = check(dataset, alpha=_alpha(args), alternative=_alternative(args)).to_dict()
     if args.json:
         print(json.dumps(report, allow_nan=False))
     else:
@@ -209,48 +264,234 @@ def _check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+#: the data options `ask --thread` refuses (the thread has its own), as (flag, attribute)
+_THREAD_OWNED = (
+    ("--group", "group"),
+    ("--csv", "csv"),
+    ("--group-col", "group_col"),
+    ("--value-col", "value_col"),
+    ("--columns", "columns"),
+    ("--paired", "paired"),
+    ("--alpha", "alpha"),
+    ("--alternative", "alternative"),
+)
+
+
+def _open_store(args: argparse.Namespace) -> Store:
+    from assistant_core.store import open_store
+
+    return open_store(args.database)
+
+
 def _ask(args: argparse.Namespace) -> int:
     from assistant_core.backends import DEFAULT_QUESTION, Conversation, get_backend
+    from assistant_core.stats import check
+
+    question = args.question or DEFAULT_QUESTION
+    store = None
+    if args.thread:
+        given = [flag for flag, name in _THREAD_OWNED if getattr(args, name) not in (None, False)]
+        if given:
+            raise DataError(
+                "--thread takes its data and options from the stored thread; "
+                f"drop {'/'.join(given)}."
+            )
+        store = _open_store(args)
+        record = store.get_thread(args.thread)
+        if record is None:
+            from assistant_core.store import UnknownThread
+
+            raise UnknownThread(args.thread)
+        conversation = store.load_conversation(record.id)
+        local = (
+            record.local_report
+            or check(
+                conversation.dataset, alpha=conversation.alpha, alternative=conversation.alternative
+            ).to_dict()
+        )
+        backend_name = args.backend or record.backend
+        model = args.model or (record.model if backend_name == record.backend else None)
+    else:
+        dataset = load_dataset(args)
+        local = check(dataset, alpha=_alpha(args), alternative=_alternative(args)).to_dict()
+        conversation = Conversation(dataset, alpha=_alpha(args), alternative=_alternative(args))
+        backend_name = args.backend or "auto"
+        model = args.model
+    backend = get_backend(backend_name, model=model)
+    model = getattr(backend, "model", None) or model
+    if args.no_save:
+        if store is not None:
+            store.close()
+        store = None
+    elif store is None:
+        store = _open_store(args)
+    try:
+        if store is not None and not args.thread:
+            store.create_thread(conversation, local_report=local, backend=backend.name, model=model)
+        return _run_ask(args, backend, conversation, question, local, store, model)
+    finally:
+        if store is not None:
+            store.close()
+
+
+def _run_ask(
+    args: argparse.Namespace,
+    backend: Any,
+    conversation: Any,
+    question: str,
+    local: dict[str, Any],
+    store: Store | None,
+    model: str | None,
+) -> int:
     from assistant_core.events import Thread
     from assistant_core.runner import run_turn
-    from assistant_core.stats import check
     from assistant_core.terminal import TerminalView
 
-    dataset = load_dataset(args)
-    local = check(dataset, alpha=args.alpha, alternative=args.alternative).to_dict()
-    backend = get_backend(args.backend, model=args.model)
     if backend.uses_local_interpreter:
         from assistant_core.interpreter import prewarm
 
         prewarm()  # the kernel starts while the assistant writes its plan
-    conversation = Conversation(dataset, alpha=args.alpha, alternative=args.alternative)
     view = TerminalView(json_lines=args.json, local_report=local)
-    view.show(Thread(id=conversation.id))
+    if store is not None:
+        view.show(Thread(id=conversation.id))
+    elif args.json:
+        print(json.dumps({"type": "thread", "id": None}), flush=True)
+    else:
+        print("Thread not saved (--no-save)\n", flush=True)
+    recorder = None
+    if store is not None:
+        recorder = store.recorder(
+            conversation, question, backend=backend.name, model=model, answered_by=backend.label
+        )
     failed = False
+    stream = run_turn(backend, conversation, question, local_report=local, on_event=recorder)
     try:
-        for event in run_turn(
-            backend, conversation, args.question or DEFAULT_QUESTION, local_report=local
-        ):
+        for event in stream:
             failed = failed or event.type == "error"
             view.show(event)
     finally:
+        stream.close()  # interrupted between two events: the run is still stored as stopped
         if conversation.interpreter is not None:
             conversation.interpreter.close()
         if backend.uses_local_interpreter:
             from assistant_core.interpreter import shutdown_pool
 
             shutdown_pool()  # before exit, so no kernel is still starting while Python ends
+    if recorder is not None and recorder.error is not None:
+        print(f"warning: the run was not saved whole: {recorder.error}", file=sys.stderr)
+    elif store is not None and not args.json:
+        print(
+            f"\nSaved in thread {conversation.id}: ask a follow-up with "
+            f"--thread {conversation.id}, or see it with `history {conversation.id}`."
+        )
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _when(value: Any) -> str:
+    return value.astimezone().strftime("%Y-%m-%d %H:%M") if value is not None else ""
+
+
+def _history(args: argparse.Namespace) -> int:
+    if args.id and args.search:
+        raise DataError("--search lists threads; give it without an ID.")
+    with _open_store(args) as store:
+        if args.id:
+            if args.json:
+                print(json.dumps(store.thread_json(args.id), allow_nan=False))
+            else:
+                _print_thread(store, args.id)
+            return EXIT_OK
+        found = store.list_threads(search=args.search, limit=args.limit)
+        if args.json:
+            print(
+                json.dumps(
+                    [
+                        {
+                            "id": t.id,
+                            "title": t.title,
+                            "created": t.created.isoformat(),
+                            "updated": t.updated.isoformat(),
+                            "backend": t.backend,
+                            "model": t.model,
+                            "profile": t.profile_name,
+                            "messages": t.messages,
+                            "status": t.last_status,
+                        }
+                        for t in found
+                    ],
+                    allow_nan=False,
+                )
+            )
+            return EXIT_OK
+        if not found:
+            print("No thread matches." if args.search else "No stored threads yet.")
+            return EXIT_OK
+        rows = [
+            [
+                t.id,
+                _when(t.created),
+                t.backend + (f"/{t.model}" if t.model else ""),
+                str(t.messages),
+                t.last_status or "",
+                t.title,
+            ]
+            for t in found
+        ]
+        header = ["id", "created", "backend", "messages", "status", "title"]
+        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
+        for row in [header, *rows]:
+            cells = [c.ljust(w) for c, w in zip(row, widths, strict=False)]
+            print("  ".join([*cells, row[-1]]))
+    return EXIT_OK
+
+
+def _print_thread(store: Store, thread_id: str) -> None:
+    """The thread as a transcript: its data, then each question and its answer as `ask` showed
+    it (text, code, output, figures, the local check and the verdict)."""
+    from assistant_core.store import UnknownThread
+    from assistant_core.terminal import TerminalView
+
+    record = store.get_thread(thread_id)
+    if record is None:
+        raise UnknownThread(thread_id)
+    print(f"Thread {record.id}: {record.title}")
+    who = record.backend + (f", model {record.model}" if record.model else "")
+    if record.profile_name:
+        who += f", assistant {record.profile_name}"
+    print(f"Created {_when(record.created)}; {who}")
+    dataset = record.dataset
+    print(
+        f"Data ({dataset.design}, alpha = {record.alpha}, {record.alternative}, "
+        f"from {dataset.source}):"
+    )
+    for group in dataset.groups:
+        values = ", ".join(f"{v:g}" for v in group.values)
+        missing = f", {group.missing} missing" if group.missing else ""
+        print(f"  {group.name} (n={group.n}{missing}): {values}")
+    local = record.local_report or {}
+    for run in record.runs:
+        print(f"\n════ You ({_when(run.started)}) ════\n{run.question}")
+        label = run.answered_by or run.backend
+        print(f"\n════ {label}{' · ' + run.model if run.model else ''} · {run.status} ════")
+        view = TerminalView(json_lines=False, local_report=local, out=sys.stdout, err=sys.stdout)
+        for item in store.run_events(run.id):
+            if item.type == "verification" and not local:
+                continue  # nothing to set the verdict beside
+            view.show(item)
+        print()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = build_parser().parse_args(argv)
     try:
-        return {"check": _check, "ask": _ask}[args.command](args)
+        return {"check": _check, "ask": _ask, "history": _history}[args.command](args)
     except (DataError, UnknownBackend) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except AssistantCoreError as exc:  # the store's errors say whether the input was at fault
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT if getattr(exc, "bad_input", False) else EXIT_FAILED
     except BrokenPipeError:
         return EXIT_OK
     except KeyboardInterrupt:

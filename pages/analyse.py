@@ -1,4 +1,4 @@
-"""Home page: enter two or more groups, get the local analysis (the assistant comes later)."""
+"""Home page: enter two or more groups, get the local analysis, ask the research assistant."""
 
 import streamlit as st
 
@@ -18,6 +18,10 @@ st.button(
     on_click=data_input.load_example,
     key="analyse.example",
 )
+with shown_errors("opening the saved analysis"):
+    from assistant_core.ui.conversation import open_requested_thread
+
+    open_requested_thread()  # ?thread=ID: before the inputs draw, so they show its data
 build = None
 with shown_errors("showing the data entry"):
     build = data_input.render()
@@ -29,11 +33,11 @@ alternative = options[1].selectbox(
     ["two-sided", "less", "greater"],
     key="analyse.alternative",
 )
+st.session_state.setdefault("analyse.alpha", 0.05)
 alpha = options[2].number_input(
     "Alpha",
     min_value=0.0001,
     max_value=0.5,
-    value=0.05,
     step=0.01,
     format="%.4f",
     key="analyse.alpha",

@@ -1,4 +1,12 @@
-"""Shared fixtures: a real `streamlit run` server on a free port and a headless Chromium."""
+"""Shared fixtures: a real `streamlit run` server on a free port and a headless Chromium;
+the store, kept away from the user's own data directory.
+
+Every test runs with ``ASSISTANT_DATA_DIR`` set to a directory of its own and without
+``DATABASE_URL``, so nothing a test does reaches the real store. The ``store`` fixture gives
+an empty, migrated store (and sets ``DATABASE_URL`` to it, for code and subprocesses that
+open the default one): a SQLite file, or, when ``TEST_DATABASE_URL`` names a PostgreSQL
+database, a schema of its own in that database, dropped afterwards.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +16,20 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+if TYPE_CHECKING:
+    from assistant_core.store import Store
+
 ROOT = Path(__file__).resolve().parent.parent
+#: a PostgreSQL database the store tests may use (each test in a fresh schema); see .ci/run
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or None
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
@@ -47,6 +62,9 @@ def streamlit_server(
     port = free_port()
     log_path = log_dir / "server.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "STREAMLIT_"))}
+    # the server outlives any one test's environment: keep it off the user's data directory
+    env["ASSISTANT_DATA_DIR"] = str(log_dir / "data")
+    env.pop("DATABASE_URL", None)
     env.update(extra_env or {})
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -101,3 +119,76 @@ def browser() -> Iterator[object]:
             yield chromium
         finally:
             chromium.close()
+
+
+# --------------------------------------------------------------------------- the store
+
+
+@pytest.fixture(autouse=True)
+def _isolated_data_dir(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """No test reaches the user's data directory or their DATABASE_URL (not even by accident)."""
+    base = tmp_path_factory.getbasetemp() / "data-dirs" / uuid.uuid4().hex[:12]
+    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(base))  # created only if something stores
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    yield
+    store = sys.modules.get("assistant_core.store")
+    if store is not None:  # close what the test opened (ResourceWarning counts as an error)
+        store.close_all()
+
+
+def _admin_engine() -> Any:
+    from sqlalchemy import create_engine
+
+    from assistant_core.store import parse_url
+
+    return create_engine(parse_url(TEST_DATABASE_URL or ""), isolation_level="AUTOCOMMIT")
+
+
+@contextmanager
+def fresh_database(directory: Path) -> Iterator[str]:
+    """The URL of an empty database: a new schema in TEST_DATABASE_URL's PostgreSQL database
+    (dropped afterwards), else a SQLite file in ``directory``."""
+    if not TEST_DATABASE_URL:
+        directory.mkdir(parents=True, exist_ok=True)
+        yield f"sqlite:///{directory / f'store-{uuid.uuid4().hex[:8]}.db'}"
+        return
+    from sqlalchemy import text
+
+    from assistant_core.store import close_all, parse_url
+
+    schema = f"test_{uuid.uuid4().hex[:16]}"
+    admin = _admin_engine()
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = parse_url(TEST_DATABASE_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+        try:
+            yield url.render_as_string(hide_password=False)
+        finally:
+            close_all()
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty database (not yet migrated): see :func:`fresh_database`."""
+    with fresh_database(tmp_path / "db") as url:
+        yield url
+
+
+@pytest.fixture
+def store(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+    """An empty, migrated store; DATABASE_URL points at it (subprocesses inherit that)."""
+    from assistant_core.store import open_store
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    opened = open_store(database_url)
+    try:
+        yield opened
+    finally:
+        opened.close()

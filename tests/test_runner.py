@@ -98,11 +98,14 @@ def test_follow_up_sees_only_finished_turns():
     assert [t.question for t in conversation.turns] == ["first", "second"]
 
 
-def test_unknown_and_planned_backends_are_clear():
+def test_unknown_and_planned_backends_are_clear(monkeypatch):
+    from assistant_core import backends
+
     with pytest.raises(UnknownBackend, match=r"'nope'.*builtin"):
         get_backend("nope")
+    monkeypatch.setitem(backends.PLANNED, "future", "a backend still to come")
     with pytest.raises(UnknownBackend, match="not available in this version"):
-        get_backend("chat")
+        get_backend("future")
 
 
 def test_terminal_view_keeps_text_after_output_on_its_own_line():

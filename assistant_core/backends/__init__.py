@@ -24,11 +24,10 @@ __all__ = [
 BACKENDS: dict[str, str] = {
     "builtin": "assistant_core.backends.builtin:BuiltinAnalyst",
     "openai": "assistant_core.backends.openai:OpenAIBackend",
+    "chat": "assistant_core.backends.chat:ChatBackend",
 }
-#: names the design reserves for backends this version does not have yet
-PLANNED = {
-    "chat": "any OpenAI-compatible Chat Completions endpoint",
-}
+#: names the design reserves for backends this version does not have yet (none at present)
+PLANNED: dict[str, str] = {}
 
 
 def resolve_name(name: str, environ: Mapping[str, str] | None = None) -> str:

@@ -14,7 +14,8 @@ How one turn goes (:meth:`OpenAIBackend.stream`):
 3. When the assistant called ``report_results`` (its figures, structured), the call is
    answered with a ``function_call_output`` in a follow-up response whose (short) answer is
    streamed too: the tool round trip is always completed.
-4. Every failure, whatever raised it, becomes ONE ``Error`` event in :func:`map_failure`,
+4. Every failure, whatever raised it, becomes ONE ``Error`` event in :func:`map_failure`
+   (shared with the chat backend, in :mod:`~assistant_core.backends.provider_errors`),
    followed by ``Status("failed")``; what arrived before it was already yielded and stays.
 
 Retries of 408/409/429/5xx and of connection errors are the SDK's (``max_retries``), none of
@@ -47,12 +48,18 @@ import openai
 import pandas as pd
 
 from assistant_core.backends.base import Backend, Conversation
+from assistant_core.backends.provider_errors import (
+    StreamFailure,
+    detail,
+    error_event_failure,
+    map_failure,
+    scrub,
+)
 from assistant_core.data import Dataset
 from assistant_core.events import (
     CodeDelta,
     CodeDone,
     CodeOutput,
-    Error,
     Event,
     FileOutput,
     ImageOutput,
@@ -68,12 +75,14 @@ __all__ = [
     "INLINE_LIMIT",
     "INSTRUCTIONS",
     "REPORT_TOOL",
+    "WORKING_RULES",
     "OpenAIBackend",
     "StreamFailure",
     "StreamMapper",
     "build_request",
     "data_message",
     "dataset_csv",
+    "full_instructions",
     "list_models",
     "map_failure",
     "scrub",
@@ -98,14 +107,19 @@ INSTRUCTIONS = """\
 You are a careful research statistician. You analyse groups of numbers with the Python code \
 interpreter (pandas, numpy, scipy) and explain the result to a researcher.
 
-- Read the data exactly as given (the CSV block in the message, or the file in /mnt/data); \
-never retype the values. Say how many values each group has.
 - Choose the test from the design and the data, state which test you use and why, and check \
 its assumptions with code (Shapiro-Wilk per group or on the paired differences; Levene, \
 median-centred, for equal variances) and say what the checks show.
 - Compute every figure with code. Report the test statistic, degrees of freedom, the exact \
 p-value (scientific notation when small), the confidence interval of the difference and an \
 effect size with its name (e.g. Cohen's d), with 4 significant digits or more.
+"""
+
+#: rules of this dashboard that every assistant follows, whatever its profile's instructions
+WORKING_RULES = """\
+## How to work here
+- Read the data exactly as given (the CSV block in the message, or the file in /mnt/data); \
+never retype the values. Say how many values each group has.
 - Differences, intervals and effect sizes are the first group minus the second, in the order \
 the groups are given. Use the significance level and the alternative hypothesis stated with \
 the data.
@@ -114,6 +128,20 @@ test as your code computed them (numbers, not rounded text; null for what does n
 then close with one or two sentences. Call it again in a later turn only when you ran a new \
 main test.
 """
+
+NO_CODE_RULES = """\
+- You cannot run code in this conversation (the code interpreter is off for this assistant): \
+work from the data in the message and say that your figures were not computed with code.
+"""
+
+
+def full_instructions(instructions: str | None = None, *, code_interpreter: bool = True) -> str:
+    """A profile's instructions (else :data:`INSTRUCTIONS`) followed by the working rules."""
+    parts = [(instructions or INSTRUCTIONS).strip(), WORKING_RULES.strip()]
+    if not code_interpreter:
+        parts.append(NO_CODE_RULES.strip())
+    return "\n\n".join(parts) + "\n"
+
 
 _NUMBER = {"type": ["number", "null"]}
 #: the function the assistant reports its figures with (keys of ``events.Reported``)
@@ -253,13 +281,15 @@ def _columns(dataset: Dataset) -> str:
 
 
 def build_tools(
-    file_ids: Iterable[str] = (), container_id: str | None = None
+    file_ids: Iterable[str] = (), container_id: str | None = None, *, code_interpreter: bool = True
 ) -> list[dict[str, Any]]:
-    """The hosted code interpreter and ``report_results``.
+    """The hosted code interpreter (unless it is off) and ``report_results``.
 
     The interpreter runs in the thread's container when one is known (so variables survive
     between turns), else in a new ``auto`` container given the data files, if any.
     """
+    if not code_interpreter:
+        return [REPORT_TOOL]
     container: str | dict[str, Any]
     if container_id:
         container = container_id
@@ -280,18 +310,23 @@ def build_request(
     file_ids: Iterable[str] = (),
     container_id: str | None = None,
     tool_choice: str | None = None,
+    temperature: float | None = None,
+    code_interpreter: bool = True,
 ) -> dict[str, Any]:
     """The arguments of ``client.responses.create`` (without ``stream``)."""
     request: dict[str, Any] = {
         "model": model,
         "instructions": instructions,
         "input": input_items,
-        "tools": build_tools(file_ids, container_id),
-        "include": ["code_interpreter_call.outputs"],
+        "tools": build_tools(file_ids, container_id, code_interpreter=code_interpreter),
         "conversation": conversation_id,
     }
+    if code_interpreter:
+        request["include"] = ["code_interpreter_call.outputs"]
     if tool_choice:
         request["tool_choice"] = tool_choice
+    if temperature is not None:
+        request["temperature"] = temperature
     return request
 
 
@@ -308,17 +343,6 @@ def tool_output(call_id: str, output: str) -> dict[str, Any]:
 _IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp"})
 _DATA_URL = re.compile(r"^data:(?P<mime>[^;,]*)(?P<params>(?:;[^;,]*)*),(?P<data>.*)$", re.S)
 _RETRYABLE_CODES = frozenset({"server_error", "rate_limit_exceeded", "vector_store_timeout"})
-
-
-class StreamFailure(Exception):
-    """The stream said the response failed (or ended early); becomes one ``Error``."""
-
-    def __init__(self, kind: str, message: str, *, retryable: bool = False, code: str = ""):
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
-        self.retryable = retryable
-        self.code = code
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:
@@ -564,7 +588,7 @@ class StreamMapper:
         error = _get(event, "error") or event  # {"type": "error", "code", "message"}
         code = _get(error, "code") or ""
         message = _get(error, "message") or "no reason was given"
-        raise _error_event_failure(code, message)
+        raise error_event_failure(code, message)
 
 
 _INCOMPLETE = {
@@ -572,16 +596,6 @@ _INCOMPLETE = {
     "content_filter": "the content filter stopped it (content_filter)",
     "max_messages": "it reached the maximum number of messages (max_messages)",
 }
-
-
-def _error_event_failure(code: str, message: str) -> StreamFailure:
-    """An ``error`` stream event (or the SDK's exception for one) as a failure."""
-    if code == "rate_limit_exceeded":
-        return StreamFailure(
-            "rate_limit", f"OpenAI's rate limit was reached: {message}", retryable=True, code=code
-        )
-    text = f"OpenAI reported an error during the answer: {message}" + (f" ({code})" if code else "")
-    return StreamFailure("server", text, retryable=True, code=code)
 
 
 def parse_report(arguments: str) -> dict[str, Any] | None:
@@ -629,35 +643,8 @@ def image_from_url(url: str) -> ImageOutput:
 
 
 # --------------------------------------------------------------------------- failures
-
-_KEY_PATTERN = re.compile(r"\b(?:sk|rk)-[A-Za-z0-9_\-*]{6,}")
-
-
-def scrub(text: str, secrets: Iterable[str | None] = ()) -> str:
-    """``text`` without any of ``secrets`` and without anything shaped like an OpenAI key."""
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "[key]")
-    return _KEY_PATTERN.sub("[key]", text)
-
-
-def _detail(exc: openai.APIError) -> str:
-    """The server's own message (the SDK keeps the ``error`` object as ``body``)."""
-    body = exc.body
-    if isinstance(body, Mapping) and isinstance(body.get("error"), Mapping):
-        body = body["error"]
-    message = body.get("message") if isinstance(body, Mapping) else None
-    return message if isinstance(message, str) and message else exc.message
-
-
-def _mentions_model(exc: openai.APIError) -> bool:
-    code = (exc.code or "").lower()
-    return "model" in code or "model" in _detail(exc).lower()
-
-
-def _retry_after(exc: openai.APIStatusError) -> str:
-    value = exc.response.headers.get("retry-after") if exc.response is not None else None
-    return f" (the server asked to wait {value} s)" if value else ""
+# The mapping of failures onto one Error (``map_failure``, ``scrub``, ``StreamFailure``) is
+# shared with the chat backend: see :mod:`assistant_core.backends.provider_errors`.
 
 
 def container_expired(exc: BaseException) -> bool:
@@ -665,98 +652,11 @@ def container_expired(exc: BaseException) -> bool:
     if isinstance(exc, StreamFailure):
         text = exc.message
     elif isinstance(exc, openai.APIStatusError) and exc.status_code in (400, 404, 410):
-        text = f"{exc.code or ''} {_detail(exc)}"
+        text = f"{exc.code or ''} {detail(exc)}"
     else:
         return False
     text = text.lower()
     return "container" in text and re.search(r"expir|not found|no longer|deleted", text) is not None
-
-
-def map_failure(
-    exc: BaseException,
-    *,
-    model: str,
-    started: bool = False,
-    max_retries: int = 2,
-    stall_timeout: float = 60.0,
-    secrets: Iterable[str | None] = (),
-) -> Error:
-    """THE place where anything that went wrong becomes one ``Error(kind, message, retryable)``.
-
-    ``started``: the answer's stream had begun (a broken connection is then "interrupted").
-    Kinds: auth, permission, model, not_found, quota, rate_limit, server, request, timeout,
-    connection, interrupted, failed, incomplete, internal.
-    """
-    kind, message, retryable = _classify(exc, model, started, max_retries, stall_timeout)
-    return Error(kind=kind, message=scrub(message, secrets), retryable=retryable)
-
-
-def _classify(
-    exc: BaseException, model: str, started: bool, retries: int, stall: float
-) -> tuple[str, str, bool]:
-    tries = f"after {retries} {'retry' if retries == 1 else 'retries'}"
-    if isinstance(exc, StreamFailure):
-        return exc.kind, exc.message, exc.retryable
-    if isinstance(exc, openai.AuthenticationError):
-        return (
-            "auth",
-            "OpenAI refused the API key (401 Unauthorized): check that the key is right and "
-            "still active.",
-            False,
-        )
-    if isinstance(exc, openai.PermissionDeniedError):
-        return "permission", f"OpenAI refused the request (403): {_detail(exc)}", False
-    if isinstance(exc, openai.NotFoundError):
-        if _mentions_model(exc):
-            return (
-                "model",
-                f"The model {model!r} does not exist or this key cannot use it (404); "
-                "choose another model.",
-                False,
-            )
-        return (
-            "not_found",
-            f"OpenAI could not find what the request named (404): {_detail(exc)}",
-            False,
-        )
-    if isinstance(exc, openai.RateLimitError):
-        if exc.code == "insufficient_quota":
-            return "quota", f"The OpenAI account has no quota left (429): {_detail(exc)}", False
-        return (
-            "rate_limit",
-            f"OpenAI's rate limit was still exceeded {tries} (429){_retry_after(exc)}; "
-            "try again in a moment.",
-            True,
-        )
-    if isinstance(exc, openai.APIStatusError) and exc.status_code >= 500:
-        return (
-            "server",
-            f"OpenAI had a server error ({exc.status_code}) {tries}; try again in a moment.",
-            True,
-        )
-    if isinstance(exc, openai.APIStatusError):
-        return "request", f"OpenAI rejected the request ({exc.status_code}): {_detail(exc)}", False
-    if isinstance(exc, openai.APITimeoutError):
-        return (
-            "timeout",
-            f"OpenAI sent nothing for {stall:g} s, so the answer was abandoned; what arrived "
-            "is kept.",
-            True,
-        )
-    if isinstance(exc, openai.APIConnectionError):
-        if started:
-            return (
-                "interrupted",
-                "The connection to OpenAI broke during the answer; what arrived is kept.",
-                True,
-            )
-        return "connection", f"Could not connect to OpenAI {tries}: {exc.message}", True
-    if isinstance(exc, openai.APIError):  # an error the SDK read from the stream itself
-        failure = _error_event_failure(exc.code or "", _detail(exc))
-        return failure.kind, failure.message, failure.retryable
-    if isinstance(exc, openai.OpenAIError) and "api_key" in str(exc):
-        return "auth", "No OpenAI API key is set (OPENAI_API_KEY).", False
-    return "internal", f"The OpenAI backend failed: {type(exc).__name__}: {exc}", True
 
 
 # --------------------------------------------------------------------------- the backend
@@ -806,14 +706,22 @@ class OpenAIBackend(Backend):
         api_key: str | None = None,
         base_url: str | None = None,
         instructions: str | None = None,
+        temperature: float | None = None,
+        code_interpreter: bool = True,
         timeout: float = 120.0,
         stall_timeout: float = 60.0,
         max_retries: int = 2,
         prices: Mapping[str, tuple[float, float]] | None = None,
     ) -> None:
+        """``instructions`` (an assistant profile's) replace :data:`INSTRUCTIONS`; the working
+        rules (:data:`WORKING_RULES`) always follow them. ``code_interpreter=False`` sends no
+        code-interpreter tool, and the data always goes in the message."""
         self.model = model or default_model()
-        self.label = f"OpenAI {self.model} (hosted code interpreter)"
-        self.instructions = instructions or INSTRUCTIONS
+        tool = "hosted code interpreter" if code_interpreter else "no code interpreter"
+        self.label = f"OpenAI {self.model} ({tool})"
+        self.instructions = full_instructions(instructions, code_interpreter=code_interpreter)
+        self.temperature = temperature
+        self.code_interpreter = code_interpreter
         self.timeout = timeout
         self.stall_timeout = stall_timeout
         self.max_retries = max_retries
@@ -910,7 +818,7 @@ class OpenAIBackend(Backend):
         text = question
         if not memory["data_sent"]:
             filename = None
-            if sends_file(conversation.dataset):
+            if self.code_interpreter and sends_file(conversation.dataset):
                 if not memory["file_ids"]:
                     memory["file_ids"] = [self._upload(conversation.dataset)]
                 filename = DATA_FILENAME
@@ -970,6 +878,8 @@ class OpenAIBackend(Backend):
                 file_ids=memory["file_ids"],
                 container_id=memory["container_id"],
                 tool_choice="none" if round_no == MAX_TOOL_ROUNDS else None,
+                temperature=self.temperature,
+                code_interpreter=self.code_interpreter,
             )
             mapper = StreamMapper(fetch=self._download)
             yield from self._respond(request, mapper, progress, memory)

@@ -1,43 +1,41 @@
-"""Which assistant answers: the sidebar's choice of backend, key and model.
+"""Which assistant answers: the sidebar's choice of profile, backend, key and model.
 
-Settings come from the environment or ``st.secrets``; a visitor's own OpenAI key, typed in
-the sidebar, stays in their session only. A key is never shown, logged or put in the page:
-the page sees whether one is set and, for the model list, a fingerprint of it.
+Settings come from the environment or ``st.secrets``; a visitor's own key, typed in the
+sidebar or on the Settings page, stays in their session only. A key is never shown, logged
+or put in the page: the page sees whether one is set and, for the model list, a
+fingerprint of it.
+
+A profile (an "assistant", kept in the store) brings its instructions, tools and
+temperature, and chooses the backend and model when it is picked; the person can still
+switch the backend or model for this session, and each thread records what answered it.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
-import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
 from assistant_core.backends import Backend, get_backend
+from assistant_core.errors import BackendError
+from assistant_core.ui.config import configured
 from assistant_core.ui.guard import shown_errors
 
-__all__ = ["chosen_backend", "configured", "render_sidebar"]
+if TYPE_CHECKING:
+    from assistant_core.store import Profile
 
-log = logging.getLogger(__name__)
+__all__ = ["BACKEND_LABELS", "chosen_backend", "chosen_profile", "render_sidebar"]
 
-_LABELS = {
+#: backend name -> what the sidebar calls it
+BACKEND_LABELS = {
     "builtin": "Built-in analyst (offline)",
     "openai": "OpenAI (hosted code interpreter)",
+    "chat": "Any OpenAI-compatible model (local interpreter)",
 }
+_PROFILE_BACKENDS = {"auto": "Automatic (OpenAI when a key is configured)", **BACKEND_LABELS}
 _PACE = 0.02  # seconds between the built-in analyst's chunks, so the page visibly streams
-
-
-def configured(name: str) -> str | None:
-    """A setting from the environment, else from ``st.secrets``; None when unset."""
-    value = os.environ.get(name)
-    if value:
-        return value
-    try:
-        value = st.secrets.get(name)
-    except Exception:  # noqa: BLE001 - no secrets file, or an unreadable one: not set
-        return None
-    return str(value) if value else None
+SETTINGS_PAGE = "pages/settings.py"
 
 
 def _fingerprint(key: str | None) -> str:
@@ -60,8 +58,28 @@ def _models(key: str | None) -> list[str]:
     return cache[fingerprint]
 
 
+#: settings typed into widgets that are not drawn on every page (or for every backend):
+#: Streamlit forgets an undrawn widget's value, so these are kept by re-assigning them
+_KEPT = (
+    "assistant.openai_key",
+    "assistant.model",
+    "chat.preset",
+    "chat.base_url",
+    "chat.api_key",
+    "chat.model",
+)
+
+
+def _keep_settings() -> None:
+    state = st.session_state
+    for key in _KEPT:
+        if key in state:
+            state[key] = state[key]
+
+
 def render_sidebar() -> None:
     """The sidebar: what the dashboard is, and which assistant answers (every page calls it)."""
+    _keep_settings()
     with st.sidebar:
         st.markdown("**Research assistant**")
         st.caption(
@@ -69,16 +87,79 @@ def render_sidebar() -> None:
             "assistant analyse the same data with code; every figure it reports is checked."
         )
         with shown_errors("showing the assistant's settings"):
+            _profile_choice()
             _assistant_settings()
+
+
+def _profiles() -> dict[str, Profile]:
+    """The stored profiles by id (a small query per rerun; none when there is no store)."""
+    from assistant_core.ui.saved import saved_store
+
+    store = saved_store(quiet=True)
+    return {} if store is None else {p.id: p for p in store.list_profiles()}
+
+
+def chosen_profile() -> Profile | None:
+    """The assistant profile picked in the sidebar (None when the store is unavailable)."""
+    profiles = _profiles()
+    return profiles.get(st.session_state.get("assistant.profile")) or next(
+        iter(profiles.values()), None
+    )
+
+
+def _backend_of(profile: Profile) -> str:
+    if profile.backend in BACKEND_LABELS:
+        return profile.backend
+    return "openai" if configured("OPENAI_API_KEY") else "builtin"
+
+
+def _apply_profile() -> None:
+    """The profile's backend and model become the session's choice (a widget callback)."""
+    profile = chosen_profile()
+    if profile is None:
+        return
+    state = st.session_state
+    state["assistant.backend"] = backend = _backend_of(profile)
+    if profile.model and backend == "openai":
+        state["assistant.model"] = profile.model
+    elif profile.model and backend == "chat":
+        state["chat.model"] = profile.model
+
+
+def _profile_choice() -> None:
+    profiles = _profiles()
+    if not profiles:
+        return
+    state = st.session_state
+    if state.get("assistant.profile") not in profiles:
+        state["assistant.profile"] = next(iter(profiles))
+        if "assistant.backend" not in state:
+            _apply_profile()
+    st.selectbox(
+        "Assistant",
+        list(profiles),
+        key="assistant.profile",
+        format_func=lambda pid: profiles[pid].name,
+        on_change=_apply_profile,
+    )
 
 
 def _assistant_settings() -> None:
     state = st.session_state
     state.setdefault("assistant.backend", "openai" if configured("OPENAI_API_KEY") else "builtin")
-    backend = st.radio("Assistant", list(_LABELS), format_func=_LABELS.get, key="assistant.backend")
+    backend = st.radio(
+        "Backend", list(BACKEND_LABELS), format_func=BACKEND_LABELS.get, key="assistant.backend"
+    )
     if backend == "builtin":
         st.caption("A rule-based analyst that runs offline. It is not an AI model.")
-        return
+    elif backend == "openai":
+        _openai_settings()
+    else:
+        _chat_status()
+
+
+def _openai_settings() -> None:
+    state = st.session_state
     if configured("OPENAI_API_KEY") and not state.get("assistant.openai_key"):
         st.caption("Using the OpenAI key configured for this dashboard.")
     else:
@@ -105,25 +186,59 @@ def _assistant_settings() -> None:
         st.text_input("Model", key="assistant.model", help="The model list could not be read.")
 
 
+def _chat_status() -> None:
+    from assistant_core.ui.chat_endpoint import chat_settings
+
+    settings = chat_settings()
+    problem = settings.problem()
+    if problem:
+        st.info(problem, icon="🔌")
+    else:
+        key = "with a key" if settings.api_key else "without a key"
+        st.caption(f"Model `{settings.model}` at {settings.host}, {key}.")
+    st.page_link(SETTINGS_PAGE, label="Set the chat server", icon=":material/settings:")
+
+
 def chosen_backend() -> Backend:
-    """The backend the sidebar chose, built once per choice and session."""
+    """The backend the sidebar chose, with the profile's instructions, built once per choice."""
     state = st.session_state
     name = state.get("assistant.backend", "builtin")
+    profile = chosen_profile()
     options: dict[str, Any] = {}
+    secret = None
     if name == "openai":
-        key = _openai_key()
-        if not key:
-            from assistant_core.errors import BackendError
-
+        secret = _openai_key()
+        if not secret:
             raise BackendError("Enter an OpenAI API key in the sidebar to use this assistant.")
         options = {
-            "api_key": key,
+            "api_key": secret,
             "model": state.get("assistant.model"),
             "base_url": configured("OPENAI_BASE_URL"),
         }
+    elif name == "chat":
+        from assistant_core.ui.chat_endpoint import chat_settings
+
+        settings = chat_settings()
+        problem = settings.problem()
+        if problem:
+            raise BackendError(f"{problem} (Settings page: the chat server.)")
+        secret = settings.api_key
+        options = {"api_key": secret, "base_url": settings.base_url, "model": settings.model}
     else:
         options = {"delay": _PACE}
-    identity = (name, options.get("model"), _fingerprint(options.get("api_key")))
+    if name != "builtin" and profile is not None:
+        options.update(
+            instructions=profile.instructions or None,
+            temperature=profile.temperature,
+            code_interpreter=profile.code_interpreter,
+        )
+    identity = (
+        name,
+        options.get("model"),
+        options.get("base_url"),
+        _fingerprint(secret),
+        (profile.id, profile.updated) if profile is not None and name != "builtin" else None,
+    )
     cached = state.get("assistant.instance")
     if cached is None or cached[0] != identity:
         cached = (identity, get_backend(name, **options))

@@ -1,32 +1,99 @@
-"""The assistant's conversation on the analysis page: ask, stream, stop, follow up.
+"""The assistant's conversation on the analysis page: ask, stream, stop, follow up, keep.
 
 The conversation lives in ``st.session_state`` and every event is appended to it as it
 arrives (by :func:`assistant_core.runner.run_turn`), so a rerun in the middle of a stream,
-such as the one the Stop button causes, loses nothing that was already shown.
+such as the one the Stop button causes, loses nothing that was already shown. Every event
+also goes to the store as it arrives; the thread's id is put in the URL (``?thread=ID``),
+so a reload, a second tab or a link from the History page shows the thread as it was
+streamed, and a follow-up continues it.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from assistant_core.backends import DEFAULT_QUESTION, Conversation
+from assistant_core.backends import DEFAULT_QUESTION, Backend, Conversation
 from assistant_core.data import Dataset
+from assistant_core.errors import AssistantCoreError
 from assistant_core.events import Status
 from assistant_core.ui.assistant import TurnView, render_verdict
-from assistant_core.ui.assistant_settings import chosen_backend
+from assistant_core.ui.assistant_settings import chosen_backend, chosen_profile
+from assistant_core.ui.saved import saved_store
+from assistant_core.ui.text import md_escape
 
-__all__ = ["latest_verification", "render_conversation", "reset_conversation"]
+if TYPE_CHECKING:
+    from assistant_core.store import RunRecorder
+
+__all__ = [
+    "latest_verification",
+    "open_requested_thread",
+    "render_conversation",
+    "reset_conversation",
+]
+
+log = logging.getLogger(__name__)
 
 _KEY = "analyse.conversation"
+_SAVED = "analyse.saved_thread"  # id of the conversation's stored thread, once it has one
+_FOLLOW_EVERY = 2.0  # seconds between looks at a run that is being answered elsewhere
+_PREFILL_LIMIT = 20_000  # values; a larger stored data set is not copied into the text boxes
 
 
 def reset_conversation() -> None:
-    """Forget the conversation (new data): its interpreter is shut down."""
+    """Forget the conversation (new data): its interpreter is shut down, the URL cleared."""
     old: Conversation | None = st.session_state.pop(_KEY, None)
+    st.session_state.pop(_SAVED, None)
     if old is not None and old.interpreter is not None:
         old.interpreter.close()
+    if "thread" in st.query_params:
+        del st.query_params["thread"]
+
+
+def open_requested_thread() -> None:
+    """Show the stored thread named in the URL (``?thread=ID``); call before the inputs draw.
+
+    Its data fill the input boxes, its local results and conversation are shown, and a
+    follow-up continues it. An unknown id says so and leaves the page as it was.
+    """
+    thread_id = st.query_params.get("thread")
+    current: Conversation | None = st.session_state.get(_KEY)
+    if not thread_id or (current is not None and current.id == thread_id):
+        return
+    store = saved_store()
+    if store is None:
+        return
+    store.mark_abandoned_runs(thread_id)
+    record = store.get_thread(thread_id)
+    if record is None:
+        del st.query_params["thread"]
+        st.error(
+            f"There is no saved analysis with the id {thread_id!r}: it may have been deleted, "
+            "or the link is incomplete. The History page lists the analyses kept here.",
+            icon="🔎",
+        )
+        return
+    conversation = store.load_conversation(thread_id)
+    reset_conversation()
+    st.query_params["thread"] = thread_id
+    state = st.session_state
+    state[_KEY] = conversation
+    state[_SAVED] = thread_id
+    dataset = conversation.dataset
+    if sum(len(g.values) for g in dataset.groups) <= _PREFILL_LIMIT:
+        from assistant_core.ui.data_input import fill_from
+
+        fill_from(dataset)
+    state["analyse.alpha"] = float(record.alpha)
+    state["analyse.alternative"] = record.alternative
+    report = record.local_report
+    if report is None:
+        from assistant_core.stats import check
+
+        report = check(dataset, alpha=record.alpha, alternative=record.alternative).to_dict()
+    state["analyse.result"] = (dataset, report)
 
 
 def _conversation(dataset: Dataset, report: dict[str, Any]) -> Conversation:
@@ -58,6 +125,81 @@ def _mark_interrupted(conversation: Conversation) -> None:
             turn.done = True
 
 
+def _model_of(backend: Backend) -> str | None:
+    model = getattr(backend, "model", None)
+    if model is None:
+        model = getattr(getattr(backend, "settings", None), "model", None)
+    return model or None
+
+
+def _recorder(
+    conversation: Conversation, report: dict[str, Any], backend: Backend, question: str
+) -> RunRecorder | None:
+    """Start storing this turn (the thread is made on its first turn); None if unsaved."""
+    store = saved_store(quiet=True)
+    if store is None:
+        st.caption("This answer is not being saved (the database is unavailable).")
+        return None
+    profile = chosen_profile()
+    model = _model_of(backend)
+    try:
+        if st.session_state.get(_SAVED) != conversation.id:
+            store.create_thread(
+                conversation,
+                local_report=report,
+                profile=profile,
+                backend=backend.name,
+                model=model,
+            )
+            st.session_state[_SAVED] = conversation.id
+            st.query_params["thread"] = conversation.id
+        return store.recorder(
+            conversation,
+            question,
+            backend=backend.name,
+            model=model,
+            profile_id=profile.id if profile is not None else None,
+            answered_by=backend.label,
+        )
+    except AssistantCoreError as exc:
+        st.warning(f"This answer is not being saved: {exc}", icon="💾")
+        return None
+
+
+def _saved_caption() -> None:
+    thread_id = st.session_state.get(_SAVED)
+    store = saved_store(quiet=True) if thread_id else None
+    record = store.get_thread(thread_id) if store is not None else None
+    if record is None:
+        return
+    who = record.profile_name or "no assistant profile"
+    st.caption(
+        f"Saved as “{md_escape(record.title)}” · {md_escape(who)} · "
+        "find it again on the History page, or keep this page's address."
+    )
+    if any(run.status == "running" for run in record.runs):
+        _follow_elsewhere(thread_id, _signature(record))
+
+
+def _signature(record: Any) -> tuple:
+    return tuple((run.id, run.status, len(run.text)) for run in record.runs)
+
+
+@st.fragment(run_every=_FOLLOW_EVERY)
+def _follow_elsewhere(thread_id: str, seen: tuple) -> None:
+    """An answer is arriving in another tab or session: look again every few seconds."""
+    st.info("An answer is still arriving in another tab; this page follows it.", icon="⏳")
+    store = saved_store(quiet=True)
+    if store is None:
+        return
+    store.mark_abandoned_runs(thread_id)
+    record = store.get_thread(thread_id)
+    if record is None or _signature(record) == seen:
+        return
+    st.session_state[_KEY] = store.load_conversation(thread_id)
+    st.rerun(scope="app")
+
+
 def render_conversation(dataset: Dataset, report: dict[str, Any], verdict_slot: Any) -> None:
     """The assistant section: earlier turns, the ask box, and a new turn streamed live."""
     from assistant_core.runner import run_turn
@@ -73,9 +215,10 @@ def render_conversation(dataset: Dataset, report: dict[str, Any], verdict_slot: 
     local = backend.uses_local_interpreter
     where = "a local, sandboxed interpreter" if local else "its provider's hosted interpreter"
     st.caption(
-        f"{backend.label}. It writes and runs Python in {where}; "
+        f"{md_escape(backend.label)}. It writes and runs Python in {where}; "
         "every figure it reports is checked against the local results above."
     )
+    _saved_caption()
     for turn in conversation.turns:
         view = TurnView(turn.question, label=turn.answered_by)
         for event in turn.events:
@@ -93,10 +236,11 @@ def render_conversation(dataset: Dataset, report: dict[str, Any], verdict_slot: 
                 st.markdown(f"- {line}")
     if not question:
         return
+    recorder = _recorder(conversation, report, backend, question)
     stop_slot = st.empty()
     stop_slot.button("Stop", key="analyse.stop", icon=":material/stop:")  # a click reruns
     view = TurnView(question, label=backend.label)
-    for event in run_turn(backend, conversation, question, local_report=report):
+    for event in run_turn(backend, conversation, question, local_report=report, on_event=recorder):
         view.show(event)
         if event.type == "verification":
             with verdict_slot.container():

@@ -26,7 +26,7 @@ from assistant_core.data import (
 from assistant_core.errors import DataError
 from assistant_core.ui.guard import shown_errors
 
-__all__ = ["MODES", "load_example", "render"]
+__all__ = ["MODES", "fill_from", "load_example", "render"]
 
 PASTE, TABLE, UPLOAD = "Paste groups", "Paste a table", "Upload a CSV file"
 MODES = [PASTE, TABLE, UPLOAD]
@@ -47,6 +47,21 @@ def load_example() -> None:
         state[f"analyse.name.{i}"] = name
         state[f"analyse.values.{i}"] = ", ".join(f"{v:g}" for v in values)
     state["analyse.paired"] = False
+
+
+def fill_from(dataset: Dataset) -> None:
+    """Fill the paste areas with a stored data set (before the widgets are drawn).
+
+    Every value is written with ``repr`` so that parsing it again gives the same floats;
+    missing values were dropped when the data set was made, so none are written.
+    """
+    state = st.session_state
+    state["analyse.mode"] = PASTE
+    state["analyse.n_groups"] = max(2, min(len(dataset.groups), MAX_GROUPS))
+    for i, group in enumerate(dataset.groups[:MAX_GROUPS]):
+        state[f"analyse.name.{i}"] = group.name
+        state[f"analyse.values.{i}"] = ", ".join(repr(float(v)) for v in group.values)
+    state["analyse.paired"] = dataset.paired
 
 
 def _paste_groups() -> Builder:

@@ -343,7 +343,9 @@ class FakeOpenAI:
     State is plain attributes that tests may read and change: ``models``, ``files``
     (uploaded bytes by file id), ``container_files`` (bytes by ``(container_id, file_id)``),
     ``containers`` (container objects by id), ``conversations`` (conversation objects by id)
-    and ``conversation_items`` (items recorded per conversation, in order).
+    and ``conversation_items`` (items recorded per conversation, in order);
+    ``chat_unsupported`` names request fields ``/v1/chat/completions`` rejects with a 400
+    (e.g. ``{"stream_options"}``, as some OpenAI-compatible servers do).
     """
 
     def __init__(self, *, api_key: str = "sk-test-fake-key") -> None:
@@ -359,6 +361,8 @@ class FakeOpenAI:
         self.conversations: dict[str, dict[str, Any]] = {}
         self.conversation_items: dict[str, list[dict[str, Any]]] = {}
         self.stream_times: list[tuple[float, float]] = []  # (first, last event) per stream
+        #: request fields /v1/chat/completions answers 400 for, as servers that lack them do
+        self.chat_unsupported: set[str] = set()
         self.base_url = ""
         self._queues: dict[tuple[str, str], deque[_Answer]] = {}
         self._faults: list[_Fault] = []
@@ -878,6 +882,10 @@ class _Route:
     def chat(self) -> None:
         body = self.body()
         model = str(body.get("model") or "gpt-4.1")
+        for name in sorted(self.fake.chat_unsupported & set(body)):
+            message = f"Unrecognized request argument supplied: {name}"
+            self.error(400, message, "invalid_request_error")
+            return
         answer = self.fake._take_answer("POST", "/v1/chat/completions")
         if answer is None:
             chunks = openai_streams.chat_stream(

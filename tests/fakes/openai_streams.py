@@ -442,15 +442,20 @@ def chat_stream(
     include_usage: bool = True,
     prompt_tokens: int = 53,
     created: int = CREATED_AT,
+    argument_chunk: int | None = None,
+    finish_reason: str | None = None,
 ) -> list[dict[str, Any]]:
     """Chat Completions chunks for a text answer and/or tool calls, as the API streams them.
 
     ``tool_calls`` items are mappings with ``name``, ``arguments`` (a JSON string, or any
-    JSON-able value that is dumped) and optionally ``id``. The first chunk carries the role;
-    text streams in several ``content`` deltas, each tool call starts with its id and name and
-    then streams its arguments in fragments; a chunk with ``finish_reason`` (``tool_calls`` or
-    ``stop``) follows, then, if ``include_usage``, a usage chunk with no choices. The server
-    adds ``data: [DONE]``.
+    JSON-able value that is dumped) and optionally ``id`` and ``fragments`` (the exact pieces
+    the arguments stream in; they must join to the arguments). The first chunk carries the
+    role; text streams in several ``content`` deltas, each tool call starts with its id and
+    name and then streams its arguments in fragments (word-sized, or ``argument_chunk``
+    characters each: 1 splits every escape sequence); a chunk with ``finish_reason``
+    (``tool_calls`` or ``stop``, unless ``finish_reason`` says otherwise, e.g. ``length``)
+    follows, then, if ``include_usage``, a usage chunk with no choices. The server adds
+    ``data: [DONE]``.
     """
     chunks: list[dict[str, Any]] = []
 
@@ -494,13 +499,21 @@ def chat_stream(
         }
         chunk({**first, "tool_calls": [start]})
         first = {}
-        for piece in pieces(arguments):
+        fragments = call.get("fragments")
+        if fragments is None and argument_chunk:
+            step = argument_chunk
+            fragments = [arguments[i : i + step] for i in range(0, len(arguments), step)]
+        if fragments is None:
+            fragments = pieces(arguments)
+        if "".join(fragments) != arguments:
+            raise ValueError("the fragments of a tool call must join to its arguments")
+        for piece in fragments:
             chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
             completion_tokens += 1
     if first:  # neither text nor tool calls: an empty answer
         first["content"] = ""
         chunk(first)
-    chunk({}, "tool_calls" if tool_calls else "stop")
+    chunk({}, finish_reason or ("tool_calls" if tool_calls else "stop"))
     if include_usage:
         chunk(
             None,

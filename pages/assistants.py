@@ -1,0 +1,17 @@
+"""Assistants: the profiles a thread can be answered by (instructions, backend, model, tools)."""
+
+import streamlit as st
+
+from assistant_core.ui.assistant_settings import render_sidebar
+from assistant_core.ui.guard import shown_errors
+from assistant_core.ui.profiles import render_profiles
+
+render_sidebar()
+
+st.title("Assistants")
+st.caption(
+    "An assistant is a set of instructions with a backend, a model and its tools. "
+    "Choose one in the sidebar; each analysis records the assistant that answered it."
+)
+with shown_errors("showing the assistants"):
+    render_profiles()

@@ -1,0 +1,14 @@
+"""History: every analysis kept, newest first; search, open, rename, delete."""
+
+import streamlit as st
+
+from assistant_core.ui.assistant_settings import render_sidebar
+from assistant_core.ui.guard import shown_errors
+from assistant_core.ui.history import render_history
+
+render_sidebar()
+
+st.title("History")
+st.caption("Every analysis you asked the research assistant about is kept here, newest first.")
+with shown_errors("showing the history"):
+    render_history()
