@@ -3,7 +3,8 @@
 Run: ``.venv/bin/python -m benchmarks.bench_interpreter``. Aim: taking a warm interpreter
 costs a small fraction of a cold start, so the first cell of a conversation does not wait
 for a kernel. Between two acquisitions the pool gets the time a person takes to start a
-new conversation (``GAP`` seconds) to start the next kernel in the background.
+new conversation (``GAP`` seconds) to start the next kernel in the background. The kernels
+start in the sandbox this machine allows (printed first), as the dashboard's do.
 """
 
 from __future__ import annotations
@@ -45,6 +46,21 @@ def _warm() -> tuple[float, float]:
 
 
 def main() -> None:
+    probe = Interpreter()
+    isolation = probe.isolation
+    probe.close()
+    in_force = [
+        name
+        for name, on in (
+            ("network namespace", isolation.network_blocked),
+            ("filesystem sandbox", isolation.filesystem_sandbox),
+            ("pid namespace", isolation.pid_namespace),
+            ("unprivileged user", isolation.unprivileged_user),
+            ("disk limit", isolation.disk_limit is not None),
+        )
+        if on
+    ]
+    print(f"sandbox in force: {', '.join(in_force) or 'nothing'} (complete: {isolation.complete})")
     cold = [_cold() for _ in range(RUNS)]
     warm_interpreter().close()  # fills the pool
     warm = []

@@ -45,6 +45,36 @@ def text(interpreter: Interpreter, code: str) -> str:
     return run(interpreter, code)[0]
 
 
+def host_pid(interpreter: Interpreter, pid: int) -> int:
+    """The pid, as this process sees it, of a pid the code printed inside its sandbox.
+
+    In a pid namespace of its own the kernel's pids are its own (the kernel itself is 2):
+    look the process up by its namespace and its pid there (``NSpid`` in ``status``).
+    """
+    kernel = interpreter._resources.kernel  # a test's look behind the sandbox
+    namespace = kernel.pid_namespace if kernel is not None else None
+    if namespace is None:
+        return pid
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            if os.readlink(f"/proc/{name}/ns/pid") != namespace:
+                continue
+            status = Path(f"/proc/{name}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("NSpid:") and int(line.split()[-1]) == pid:
+                return int(name)
+    raise LookupError(f"no process {pid} in the kernel's pid namespace")
+
+
+def code_pid(interpreter: Interpreter, code: str) -> int:
+    """Run ``code`` (which prints a pid in the sandbox); that process's pid out here."""
+    return host_pid(interpreter, int(text(interpreter, code)))
+
+
 @pytest.fixture(scope="module")
 def interpreter() -> Iterator[Interpreter]:
     """One interpreter with the default limits, shared by the module."""
@@ -158,8 +188,8 @@ def test_cwd_is_the_private_workdir(interpreter: Interpreter) -> None:
 
 def test_hard_exit_is_survived(interpreter: Interpreter) -> None:
     text(interpreter, "kept = 1")
-    child = int(
-        text(interpreter, "import subprocess\nprint(subprocess.Popen(['sleep', '300']).pid)")
+    child = code_pid(
+        interpreter, "import subprocess\nprint(subprocess.Popen(['sleep', '300']).pid)"
     )
     out = text(interpreter, "import os\nos._exit(1)")
     assert "exited with status 1" in out
@@ -171,7 +201,7 @@ def test_hard_exit_is_survived(interpreter: Interpreter) -> None:
 
 
 def test_killed_kernel_is_restarted_before_the_next_cell(interpreter: Interpreter) -> None:
-    pid = int(text(interpreter, "import os\nprint(os.getpid())"))
+    pid = code_pid(interpreter, "import os\nprint(os.getpid())")
     os.kill(pid, signal.SIGKILL)
     deadline = time.monotonic() + 5
     while interpreter.alive and time.monotonic() < deadline:
@@ -337,25 +367,52 @@ def test_isolation_describe_and_complete() -> None:
         max_file_bytes=200 * 2**20,
         scrubbed_environment=True,
         workdir="/tmp/w",
+        filesystem_sandbox=True,
+        pid_namespace=True,
+        unprivileged_user=True,
+        user="uid 2046820353 (a user of its own)",
+        disk_limit=2**30,
     )
     assert full.complete
     lines = full.describe()
     assert all(isinstance(line, str) and line.endswith(".") for line in lines)
     joined = "\n".join(lines)
     assert "4 GiB" in joined and "300 s" in joined and "200 MiB" in joined and "/tmp/w" in joined
-    assert "Not in force: a filesystem sandbox" in joined
-    as_root = Isolation(**{**full.__dict__, "process_limit_enforced": False})
-    assert not as_root.complete
-    assert "NOT enforced, because the kernel runs as root" in "\n".join(as_root.describe())
+    assert "Filesystem: sandboxed" in joined and "Processes: isolated" in joined
+    assert "runs as uid 2046820353 (a user of its own), not as root" in joined
+    assert "1 GiB in all" in joined and "No space left on device" in joined
+    assert "NOT" not in joined and "OPEN" not in joined
+    for missing, said in (
+        ({"process_limit_enforced": False, "unprivileged_user": False}, "NOT enforced"),
+        ({"filesystem_sandbox": False}, "Filesystem: NOT sandboxed"),
+        ({"pid_namespace": False}, "Processes: NOT isolated"),
+        ({"unprivileged_user": False, "user": ""}, "runs as ROOT"),
+        ({"disk_limit": None}, "Disk: NOT limited"),
+        ({"network_blocked": False}, "Network: OPEN"),
+    ):
+        partial = Isolation(**{**full.__dict__, **missing})
+        assert not partial.complete, missing
+        assert said in "\n".join(partial.describe()), missing
     bare = Isolation(False, None, None, None, None, False, "/tmp/w")
     assert not bare.complete
-    assert sum("NOT" in line or "OPEN" in line for line in bare.describe()) == 6
+    flagged = [line for line in bare.describe() if any(w in line for w in ("NOT", "OPEN", "ROOT"))]
+    assert len(flagged) == 10
+    assert "whatever root can" in "\n".join(bare.describe())
 
 
 def test_process_limit_enforcement_is_reported_honestly(interpreter: Interpreter) -> None:
-    assert interpreter.isolation.process_limit_enforced == (os.geteuid() != 0)
-    assert interpreter.isolation.complete == (
-        interpreter.isolation.network_blocked and os.geteuid() != 0
+    isolation = interpreter.isolation
+    assert isolation.process_limit_enforced == isolation.unprivileged_user
+    uid = int(text(interpreter, "import os\nprint(os.getuid())"))
+    assert isolation.unprivileged_user == (uid != 0)
+    if os.geteuid() == 0 and isolation.unprivileged_user:
+        assert uid == interpreter.sandbox_uid and f"uid {uid}" in isolation.user
+    assert isolation.complete == (
+        isolation.network_blocked
+        and isolation.filesystem_sandbox
+        and isolation.pid_namespace
+        and isolation.unprivileged_user
+        and isolation.disk_limit is not None
     )
 
 
@@ -367,10 +424,8 @@ def test_close_kills_the_process_group_and_removes_the_workdir() -> None:
     it.start()
     it.start()  # idempotent
     workdir = it.workdir
-    child = int(
-        text(it, "import subprocess\nprint(subprocess.Popen(['sleep', '300']).pid)").strip()
-    )
-    kernel = int(text(it, "import os\nprint(os.getpid())"))
+    child = code_pid(it, "import subprocess\nprint(subprocess.Popen(['sleep', '300']).pid)")
+    kernel = code_pid(it, "import os\nprint(os.getpid())")
     it.close()
     it.close()  # safe twice
     assert not it.alive
@@ -461,6 +516,7 @@ def test_ruff_clean() -> None:
         "assistant_core/interpreter.py",
         "assistant_core/sandbox_launch.py",
         "tests/test_interpreter.py",
+        "tests/test_sandbox.py",
         "benchmarks/bench_interpreter.py",
     ]
     for args in (["check"], ["format", "--check"]):

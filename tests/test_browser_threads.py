@@ -1,0 +1,72 @@
+"""End to end: a thread survives a reload, is listed in History, reopens whole, continues."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.test_browser import analysed_example, settle
+
+pytestmark = pytest.mark.browser
+
+
+def wait_for_verdict(page) -> None:
+    page.get_by_text("The assistant used").wait_for(timeout=90_000)
+    settle(page)
+
+
+def test_reload_history_open_and_follow_up(streamlit_url, browser):
+    context, page = analysed_example(browser, streamlit_url)
+    try:
+        page.get_by_role("button", name="Ask the research assistant").click()
+        wait_for_verdict(page)
+        assert re.search(r"[?&]thread=[0-9a-f]{32}", page.url), page.url
+        answer = page.inner_text("body")
+        assert "Welch's t-test" in answer
+
+        page.reload()  # a new session: everything comes back from the store
+        page.get_by_text("Saved as “Treatment A vs Treatment B (n=10, 10)”").wait_for(
+            timeout=60_000
+        )
+        wait_for_verdict(page)
+        body = page.inner_text("body")
+        assert "Welch's t(14.78) = -6.71, p < .001" in body  # the local results
+        assert "I am the built-in analyst" in body  # the streamed answer
+        assert body.count("match") >= 6 and "mismatch" not in body  # the verdicts
+        assert page.locator("[data-testid='stImage'] img").count() >= 1  # its plot
+        assert page.get_by_label("Values of group 1").input_value().startswith("37.4, 35.8")
+
+        page.get_by_role("link", name="History").click()
+        page.get_by_text("Treatment A vs Treatment B (n=10, 10)").wait_for(timeout=60_000)
+        settle(page)
+        assert "Research Analyst (builtin)" in page.inner_text("body")
+        page.locator("[class*='st-key-history-open-'] button").first.click()
+        page.get_by_text("Saved as").wait_for(timeout=60_000)
+        settle(page)
+        assert "I am the built-in analyst" in page.inner_text("body")
+
+        box = page.get_by_placeholder("Ask a follow-up question")
+        box.fill("also run a Mann-Whitney U test")
+        box.press("Enter")
+        page.get_by_text(re.compile(r"Mann-Whitney U = ")).first.wait_for(timeout=90_000)
+        settle(page)
+        assert "Traceback" not in page.inner_text("body")
+    finally:
+        context.close()
+
+
+def test_a_reload_mid_answer_shows_what_arrived(streamlit_url, browser):
+    context, page = analysed_example(browser, streamlit_url)
+    try:
+        page.get_by_role("button", name="Ask the research assistant").click()
+        page.get_by_text("I am the built-in analyst").wait_for(timeout=60_000)
+        page.wait_for_function("() => /[?&]thread=/.test(location.search)", timeout=30_000)
+        page.reload()
+        page.get_by_text("Saved as").wait_for(timeout=60_000)
+        settle(page, timeout=120)
+        body = page.inner_text("body")
+        assert "I am the built-in analyst" in body  # nothing already received is lost
+        assert "Traceback" not in body
+    finally:
+        context.close()
