@@ -22,6 +22,10 @@ with shown_errors("opening the saved analysis"):
     from assistant_core.ui.conversation import open_requested_thread
 
     open_requested_thread()  # ?thread=ID: before the inputs draw, so they show its data
+with shown_errors("opening the data link"):
+    from assistant_core.ui.links import open_data_link
+
+    open_data_link()  # ?data=...: a "try it yourself" link's data, filled in and analysed
 build = None
 with shown_errors("showing the data entry"):
     build = data_input.render()
@@ -49,6 +53,8 @@ if st.button("Analyse", type="primary", disabled=build is None, key="analyse.run
         from assistant_core.ui.conversation import reset_conversation
 
         reset_conversation()
+        if "data" in st.query_params:  # the page no longer shows the link's data
+            del st.query_params["data"]
         from assistant_core.stats import check
 
         dataset = build(paired)
@@ -73,3 +79,7 @@ if result is not None:
         render_details(dataset, report)
     with shown_errors("talking to the research assistant"):
         render_conversation(dataset, report, verdict_slot)
+    with shown_errors("preparing the links and reports"):
+        from assistant_core.ui.sharing import render_share_and_export
+
+        render_share_and_export(dataset, report)

@@ -240,3 +240,32 @@ def test_pages_without_a_database_say_so(page, monkeypatch, tmp_path):
     at.switch_page(page).run()
     assert not at.exception
     assert "not being saved" in page_text(at)
+
+
+# --------------------------------------------------------------------------- data links
+
+
+def test_a_data_link_opens_the_page_filled_in_and_analysed():
+    from assistant_core.links import DataLink, encode_data_link
+
+    # R: t.test(extra ~ group, data = sleep) -> t = -1.8608, df = 17.776, p-value = 0.07939
+    sleep_1 = [0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0]
+    sleep_2 = [1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4]
+    token = encode_data_link(DataLink({"Drug 1": sleep_1, "Drug 2": sleep_2}))
+    at = new_app()
+    at.query_params["data"] = token
+    at.run()
+    assert not at.exception, at.exception
+    assert at.text_input(key="analyse.name.1").value == "Drug 2"
+    assert "Welch's t(17.78) = -1.86, p = .079" in page_text(at)
+    # the page offers a link that carries the same data
+    links = [c.value for c in at.code if "?data=" in c.value]
+    assert links and links[0].endswith(f"?data={token}")
+
+
+def test_a_damaged_data_link_says_so():
+    at = new_app()
+    at.query_params["data"] = "eNpNjLkOwjAQRH8FTT2sYns3hzv4BrooRaSYQ-IS"  # cut short
+    at.run()
+    assert not at.exception
+    assert any("The data link is damaged or incomplete" in e.value for e in at.error)
