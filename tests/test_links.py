@@ -38,12 +38,8 @@ def test_round_trip_keeps_every_value_exactly():
 
 
 @given(
-    st.lists(
-        st.floats(allow_nan=False, allow_infinity=False, width=64), min_size=1, max_size=50
-    ),
-    st.lists(
-        st.floats(allow_nan=False, allow_infinity=False, width=64), min_size=1, max_size=50
-    ),
+    st.lists(st.floats(allow_nan=False, allow_infinity=False, width=64), min_size=1, max_size=50),
+    st.lists(st.floats(allow_nan=False, allow_infinity=False, width=64), min_size=1, max_size=50),
 )
 def test_any_finite_values_round_trip(a, b):
     link = DataLink({"a": a, "b": b})
