@@ -68,6 +68,7 @@ __all__ = [
     "InterpreterError",
     "Isolation",
     "prewarm",
+    "sandbox_in_force",
     "shutdown_pool",
     "warm_interpreter",
 ]
@@ -1570,6 +1571,19 @@ def _pool_key(options: dict[str, Any]) -> tuple[tuple[str, Any], ...] | None:
     if options.get("workdir") is not None:
         return None  # a workdir of the caller's cannot be shared with a spare interpreter
     return tuple(sorted(options.items()))
+
+
+@functools.lru_cache(maxsize=1)
+def sandbox_in_force() -> bool:
+    """Every protection would be in force for a default interpreter here (asked once).
+
+    Public hosting runs code only when this is True; no kernel is started to find out.
+    """
+    interpreter = Interpreter()
+    try:
+        return interpreter.isolation.complete
+    finally:
+        interpreter.close()
 
 
 def warm_interpreter(**options: Any) -> Interpreter:

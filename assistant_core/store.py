@@ -1159,6 +1159,19 @@ class Store:
             )
         return len(abandoned)
 
+    def runs_since(self, when: datetime) -> int:
+        """How many runs started at or after ``when`` (for quotas on a hosted dashboard)."""
+        with self._read() as conn:
+            query = select(func.count()).select_from(runs).where(runs.c.started >= when)
+            return int(conn.execute(query).scalar_one())
+
+    def runs_today(self, *, now: datetime | None = None) -> int:
+        """How many runs started since midnight UTC: every replica counts the same day."""
+        now = now or _now()
+        return self.runs_since(
+            now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        )
+
     def recorder(
         self,
         conversation: Conversation,

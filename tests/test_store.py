@@ -671,3 +671,16 @@ def test_unknown_threads_and_statuses_are_clear(store):
     run_id = store.start_run(conversation.id, "q", backend="builtin")
     with pytest.raises(StoreError, match="Unknown run status 'done'"):
         store.finish_run(run_id, "done")
+
+
+def test_runs_are_counted_per_day_for_quotas(store):
+    from datetime import UTC, datetime, timedelta
+
+    conversation = new_thread(store)
+    assert store.runs_today() == 0
+    for _ in range(3):
+        store.start_run(conversation.id, "q", backend="builtin")
+    assert store.runs_today() == 3
+    tomorrow = datetime.now(UTC) + timedelta(days=1)
+    assert store.runs_today(now=tomorrow) == 0
+    assert store.runs_since(datetime.now(UTC) - timedelta(hours=1)) == 3

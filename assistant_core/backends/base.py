@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from assistant_core.data import Dataset
 from assistant_core.events import Event
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # annotations only: pandas (under data) stays out of the pages' start-up
+    from assistant_core.data import Dataset
     from assistant_core.interpreter import Interpreter
 
 __all__ = ["DEFAULT_QUESTION", "Backend", "Conversation", "Turn"]

@@ -19,6 +19,8 @@ import streamlit as st
 
 from assistant_core.backends import Backend, get_backend
 from assistant_core.errors import BackendError
+from assistant_core.hosting import HostingPolicy, chat_url_allowed
+from assistant_core.ui.access import hosting_policy, require_access
 from assistant_core.ui.config import configured
 from assistant_core.ui.guard import shown_errors
 
@@ -42,9 +44,12 @@ def _fingerprint(key: str | None) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:16] if key else "none"
 
 
-def _openai_key() -> str | None:
-    """The visitor's own key for this session, else the one configured on the server."""
-    return st.session_state.get("assistant.openai_key") or configured("OPENAI_API_KEY")
+def _openai_key(policy: HostingPolicy) -> str | None:
+    """The visitor's own key for this session, else the server's (where the mode allows)."""
+    own = st.session_state.get("assistant.openai_key")
+    if own or not policy.owner_keys:
+        return own or None
+    return configured("OPENAI_API_KEY")
 
 
 def _models(key: str | None) -> list[str]:
@@ -78,7 +83,11 @@ def _keep_settings() -> None:
 
 
 def render_sidebar() -> None:
-    """The sidebar: what the dashboard is, and which assistant answers (every page calls it)."""
+    """The sidebar: what the dashboard is, and which assistant answers (every page calls it).
+
+    First the access gate: a private dashboard stops here for anyone not signed in.
+    """
+    policy = require_access()
     _keep_settings()
     with st.sidebar:
         st.markdown("**Research assistant**")
@@ -87,8 +96,8 @@ def render_sidebar() -> None:
             "assistant analyse the same data with code; every figure it reports is checked."
         )
         with shown_errors("showing the assistant's settings"):
-            _profile_choice()
-            _assistant_settings()
+            _profile_choice(policy)
+            _assistant_settings(policy)
 
 
 def _profiles() -> dict[str, Profile]:
@@ -107,34 +116,44 @@ def chosen_profile() -> Profile | None:
     )
 
 
-def _backend_of(profile: Profile) -> str:
-    if profile.backend in BACKEND_LABELS:
+def _default_backend(policy: HostingPolicy) -> str | None:
+    usable = policy.usable_backends()
+    if "openai" in usable and policy.owner_keys and configured("OPENAI_API_KEY"):
+        return "openai"
+    return usable[0] if usable else None
+
+
+def _backend_of(profile: Profile, policy: HostingPolicy) -> str | None:
+    if profile.backend in policy.usable_backends():
         return profile.backend
-    return "openai" if configured("OPENAI_API_KEY") else "builtin"
+    return _default_backend(policy)
 
 
-def _apply_profile() -> None:
+def _apply_profile(policy: HostingPolicy | None = None) -> None:
     """The profile's backend and model become the session's choice (a widget callback)."""
     profile = chosen_profile()
     if profile is None:
         return
     state = st.session_state
-    state["assistant.backend"] = backend = _backend_of(profile)
+    backend = _backend_of(profile, policy or hosting_policy())
+    if backend is None:
+        return
+    state["assistant.backend"] = backend
     if profile.model and backend == "openai":
         state["assistant.model"] = profile.model
     elif profile.model and backend == "chat":
         state["chat.model"] = profile.model
 
 
-def _profile_choice() -> None:
+def _profile_choice(policy: HostingPolicy) -> None:
     profiles = _profiles()
-    if not profiles:
+    if not profiles or not policy.usable_backends():
         return
     state = st.session_state
     if state.get("assistant.profile") not in profiles:
         state["assistant.profile"] = next(iter(profiles))
         if "assistant.backend" not in state:
-            _apply_profile()
+            _apply_profile(policy)
     st.selectbox(
         "Assistant",
         list(profiles),
@@ -144,23 +163,31 @@ def _profile_choice() -> None:
     )
 
 
-def _assistant_settings() -> None:
+def _assistant_settings(policy: HostingPolicy) -> None:
     state = st.session_state
-    state.setdefault("assistant.backend", "openai" if configured("OPENAI_API_KEY") else "builtin")
+    usable = policy.usable_backends()
+    if not usable:
+        st.caption(
+            "The research assistant is off on this public dashboard: its code sandbox is not "
+            "fully in force on this server. The local results are complete."
+        )
+        return
+    if state.get("assistant.backend") not in usable:
+        state["assistant.backend"] = _default_backend(policy)
     backend = st.radio(
-        "Backend", list(BACKEND_LABELS), format_func=BACKEND_LABELS.get, key="assistant.backend"
+        "Backend", list(usable), format_func=BACKEND_LABELS.get, key="assistant.backend"
     )
     if backend == "builtin":
         st.caption("A rule-based analyst that runs offline. It is not an AI model.")
     elif backend == "openai":
-        _openai_settings()
+        _openai_settings(policy)
     else:
-        _chat_status()
+        _chat_status(policy)
 
 
-def _openai_settings() -> None:
+def _openai_settings(policy: HostingPolicy) -> None:
     state = st.session_state
-    if configured("OPENAI_API_KEY") and not state.get("assistant.openai_key"):
+    if policy.owner_keys and configured("OPENAI_API_KEY") and not state.get("assistant.openai_key"):
         st.caption("Using the OpenAI key configured for this dashboard.")
     else:
         st.text_input(
@@ -169,7 +196,7 @@ def _openai_settings() -> None:
             key="assistant.openai_key",
             help="Kept in this browser session only: never stored, logged or shared.",
         )
-    key = _openai_key()
+    key = _openai_key(policy)
     if not key:
         st.info("Enter an OpenAI API key to use this assistant.", icon="🔑")
         return
@@ -186,10 +213,10 @@ def _openai_settings() -> None:
         st.text_input("Model", key="assistant.model", help="The model list could not be read.")
 
 
-def _chat_status() -> None:
+def _chat_status(policy: HostingPolicy) -> None:
     from assistant_core.ui.chat_endpoint import chat_settings
 
-    settings = chat_settings()
+    settings = chat_settings(policy)
     problem = settings.problem()
     if problem:
         st.info(problem, icon="🔌")
@@ -202,12 +229,15 @@ def _chat_status() -> None:
 def chosen_backend() -> Backend:
     """The backend the sidebar chose, with the profile's instructions, built once per choice."""
     state = st.session_state
+    policy = hosting_policy()
     name = state.get("assistant.backend", "builtin")
+    if name not in policy.usable_backends():
+        raise BackendError("The research assistant is not available on this dashboard.")
     profile = chosen_profile()
     options: dict[str, Any] = {}
     secret = None
     if name == "openai":
-        secret = _openai_key()
+        secret = _openai_key(policy)
         if not secret:
             raise BackendError("Enter an OpenAI API key in the sidebar to use this assistant.")
         options = {
@@ -218,10 +248,16 @@ def chosen_backend() -> Backend:
     elif name == "chat":
         from assistant_core.ui.chat_endpoint import chat_settings
 
-        settings = chat_settings()
+        settings = chat_settings(policy)
         problem = settings.problem()
         if problem:
             raise BackendError(f"{problem} (Settings page: the chat server.)")
+        if not chat_url_allowed(settings.base_url, policy, configured("CHAT_BASE_URL")):
+            raise BackendError(
+                f"This public dashboard may not connect to {settings.host}: use the server "
+                "its owner configured, or a public provider over https (OpenAI, OpenRouter, "
+                "Azure OpenAI)."
+            )
         secret = settings.api_key
         options = {"api_key": secret, "base_url": settings.base_url, "model": settings.model}
     else:

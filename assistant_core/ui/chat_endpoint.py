@@ -11,6 +11,8 @@ from __future__ import annotations
 import streamlit as st
 
 from assistant_core.chat_settings import PRESETS, ChatSettings, host_of, validate_base_url
+from assistant_core.hosting import HostingPolicy
+from assistant_core.ui.access import hosting_policy
 from assistant_core.ui.config import configured
 
 __all__ = ["chat_settings", "render_endpoint_form"]
@@ -29,15 +31,21 @@ def _defaults() -> None:
         )
 
 
-def chat_settings() -> ChatSettings:
-    """The endpoint this session uses (the Settings page's values, else the configured ones)."""
+def chat_settings(policy: HostingPolicy | None = None) -> ChatSettings:
+    """The endpoint this session uses (the Settings page's values, else the configured ones).
+
+    The server's key is used only with the server's base URL, and only where the access mode
+    lets visitors use the owner's keys.
+    """
+    policy = policy or hosting_policy()
     _defaults()
     state = st.session_state
     base_url = str(state.get("chat.base_url") or "").strip()
     own_key = str(state.get("chat.api_key") or "").strip() or None
     server_url = (configured("CHAT_BASE_URL") or "").strip()
     key = own_key
-    if key is None and base_url and base_url.rstrip("/") == server_url.rstrip("/"):
+    same_server = bool(base_url) and base_url.rstrip("/") == server_url.rstrip("/")
+    if key is None and same_server and policy.owner_keys:
         key = configured("CHAT_API_KEY")
     return ChatSettings(base_url=base_url, api_key=key, model=str(state.get("chat.model") or ""))
 
@@ -73,7 +81,11 @@ def render_endpoint_form() -> None:
     if problem:
         st.error(problem, icon="⚠️")
     server_url = (configured("CHAT_BASE_URL") or "").rstrip("/")
-    has_server_key = bool(configured("CHAT_API_KEY")) and url.rstrip("/") == server_url
+    has_server_key = (
+        hosting_policy().owner_keys
+        and bool(configured("CHAT_API_KEY"))
+        and url.rstrip("/") == server_url
+    )
     st.text_input(
         "API key" + (" (optional: a key is configured for this server)" if has_server_key else ""),
         key="chat.api_key",

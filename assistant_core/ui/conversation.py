@@ -10,13 +10,13 @@ streamed, and a follow-up continues it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
 from assistant_core.backends import DEFAULT_QUESTION, Backend, Conversation
-from assistant_core.data import Dataset
 from assistant_core.errors import AssistantCoreError
 from assistant_core.events import Status
 from assistant_core.ui.assistant import TurnView, render_verdict
@@ -24,7 +24,8 @@ from assistant_core.ui.assistant_settings import chosen_backend, chosen_profile
 from assistant_core.ui.saved import saved_store
 from assistant_core.ui.text import md_escape
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # annotations only: pandas (under data) stays out of the first page's start-up
+    from assistant_core.data import Dataset
     from assistant_core.store import RunRecorder
 
 __all__ = [
@@ -200,6 +201,19 @@ def _follow_elsewhere(thread_id: str, seen: tuple) -> None:
     st.rerun(scope="app")
 
 
+def _run_allowed(question: str) -> bool:
+    """The access mode's quota allows another run; else say why, and give the question back."""
+    from assistant_core.ui.access import count_run, hosting_policy, require_run_allowed
+
+    try:
+        require_run_allowed(hosting_policy())
+    except AssistantCoreError as exc:
+        st.error(f"{exc}\n\nYour question was not sent: “{md_escape(question)}”", icon="⏳")
+        return False
+    count_run()
+    return True
+
+
 def render_conversation(dataset: Dataset, report: dict[str, Any], verdict_slot: Any) -> None:
     """The assistant section: earlier turns, the ask box, and a new turn streamed live."""
     from assistant_core.runner import run_turn
@@ -236,13 +250,17 @@ def render_conversation(dataset: Dataset, report: dict[str, Any], verdict_slot: 
                 st.markdown(f"- {line}")
     if not question:
         return
+    if not _run_allowed(question):
+        return
     recorder = _recorder(conversation, report, backend, question)
     stop_slot = st.empty()
     stop_slot.button("Stop", key="analyse.stop", icon=":material/stop:")  # a click reruns
     view = TurnView(question, label=backend.label)
-    for event in run_turn(backend, conversation, question, local_report=report, on_event=recorder):
-        view.show(event)
-        if event.type == "verification":
-            with verdict_slot.container():
-                render_verdict(event.to_dict())
+    turn = run_turn(backend, conversation, question, local_report=report, on_event=recorder)
+    with contextlib.closing(turn):  # a rerun (Stop) records the run as stopped at once
+        for event in turn:
+            view.show(event)
+            if event.type == "verification":
+                with verdict_slot.container():
+                    render_verdict(event.to_dict())
     stop_slot.empty()

@@ -8,30 +8,26 @@ in ``st.session_state`` under ``analyse.*`` keys, so an error never discards the
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import streamlit as st
 
-from assistant_core.data import (
-    EXAMPLE,
-    Dataset,
-    dataset_from_frame,
-    guess_layout,
-    make_dataset,
-    parse_table,
-    parse_values,
-    read_csv,
-)
 from assistant_core.errors import DataError
 from assistant_core.ui.guard import shown_errors
+
+# assistant_core.data (pandas, numpy) is imported where data are read, not here: the first
+# page draws these widgets before there is anything to parse, and so starts faster
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from assistant_core.data import Dataset
 
 __all__ = ["MODES", "fill_from", "load_example", "render"]
 
 PASTE, TABLE, UPLOAD = "Paste groups", "Paste a table", "Upload a CSV file"
 MODES = [PASTE, TABLE, UPLOAD]
 MAX_GROUPS = 8
-Builder = Callable[[bool], Dataset]
+Builder = Callable[[bool], "Dataset"]
 
 
 def _default_name(i: int) -> str:
@@ -40,6 +36,8 @@ def _default_name(i: int) -> str:
 
 def load_example() -> None:
     """Fill the paste areas with the worked example (a button callback, before widgets draw)."""
+    from assistant_core.data import EXAMPLE
+
     state = st.session_state
     state["analyse.mode"] = PASTE
     state["analyse.n_groups"] = len(EXAMPLE)
@@ -81,6 +79,8 @@ def _paste_groups() -> Builder:
             )
 
     def build(paired: bool) -> Dataset:
+        from assistant_core.data import make_dataset, parse_values
+
         groups: dict[str, list[float | None]] = {}
         for i in range(n_groups):
             name = str(state.get(f"analyse.name.{i}", "")).strip()
@@ -106,6 +106,8 @@ def _paste_table() -> Builder:
     )
 
     def build(paired: bool) -> Dataset:
+        from assistant_core.data import make_dataset, parse_table
+
         groups = parse_table(str(st.session_state.get("analyse.table", "")))
         return make_dataset(groups, paired=paired, source="paste")
 
@@ -123,6 +125,8 @@ def _uploaded_frame() -> pd.DataFrame | None:
         return cached[1]
     frame = None
     with shown_errors("reading the CSV file"):
+        from assistant_core.data import read_csv
+
         frame = read_csv(upload.getvalue())
         state["analyse.frame"] = (upload.file_id, frame)
     return frame
@@ -132,6 +136,8 @@ def _upload() -> Builder | None:
     frame = _uploaded_frame()
     if frame is None:
         return None
+    from assistant_core.data import dataset_from_frame, guess_layout
+
     st.caption(f"{len(frame):,} rows, {len(frame.columns)} columns")
     st.dataframe(frame.head(5), hide_index=True)
     guess = guess_layout(frame)

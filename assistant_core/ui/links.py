@@ -7,9 +7,10 @@ it needs no storage. The public address comes from ``PUBLIC_URL`` (environment o
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import streamlit as st
 
-from assistant_core.data import Dataset, make_dataset
 from assistant_core.links import (
     DataLink,
     app_url,
@@ -18,6 +19,9 @@ from assistant_core.links import (
     public_base_url,
 )
 from assistant_core.ui.config import configured
+
+if TYPE_CHECKING:  # annotations only: pandas (under data) stays out of the first page's start-up
+    from assistant_core.data import Dataset
 
 __all__ = ["base_url", "open_data_link", "render_try_link"]
 
@@ -40,6 +44,8 @@ def open_data_link() -> None:
         return
     st.session_state[_OPENED] = token
     link = decode_data_link(token)  # DataError: shown by the page's guard
+    from assistant_core.data import make_dataset  # here: pandas loads only for a data link
+
     dataset = make_dataset(link.groups, paired=link.paired, source="paste")
     from assistant_core.stats import check
     from assistant_core.ui.conversation import reset_conversation
