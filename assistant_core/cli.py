@@ -17,6 +17,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from assistant_core.errors import AssistantCoreError, DataError, UnknownBackend
@@ -28,6 +29,8 @@ __all__ = ["main"]
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 EXIT_INTERRUPTED = 130  # the shell's convention for Ctrl-C
+#: where share links point when neither --base-url nor PUBLIC_URL says (`make run`'s address)
+DEFAULT_BASE_URL = "http://localhost:8501"
 log = logging.getLogger("assistant_core")
 
 
@@ -129,6 +132,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_database_option(history)
     history.add_argument("--json", action="store_true", help="print JSON")
+    share = commands.add_parser(
+        "share", help="make a read-only link to a stored thread (or list or revoke links)"
+    )
+    share.add_argument("id", nargs="?", metavar="ID", help="the thread to share")
+    share.add_argument("--revoke", metavar="TOKEN", help="end the share link with this token")
+    share.add_argument(
+        "--list", action="store_true", help="list the share links (of ID, or all of them)"
+    )
+    share.add_argument(
+        "--base-url",
+        metavar="URL",
+        help=f"the dashboard's public address (default: PUBLIC_URL, else {DEFAULT_BASE_URL})",
+    )
+    _add_database_option(share)
+    share.add_argument("--json", action="store_true", help="print JSON")
+    report = commands.add_parser("report", help="export a stored thread as Markdown or HTML")
+    report.add_argument("id", metavar="ID", help="the thread to export")
+    report.add_argument(
+        "--format", choices=["md", "html"], default="md", help="md (default) or html"
+    )
+    report.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: stdout)")
+    _add_database_option(report)
     return parser
 
 
@@ -481,11 +506,84 @@ def _print_thread(store: Store, thread_id: str) -> None:
         print()
 
 
+def _share_url(args: argparse.Namespace, token: str) -> str:
+    from assistant_core.links import app_url, public_base_url
+
+    base = public_base_url(args.base_url or os.environ.get("PUBLIC_URL"), DEFAULT_BASE_URL)
+    return app_url(base, "shared", share=token)
+
+
+def _share(args: argparse.Namespace) -> int:
+    given = sum(bool(x) for x in (args.id and not args.list, args.revoke, args.list))
+    if given != 1:
+        raise DataError("share takes a thread ID, or --revoke TOKEN, or --list [ID].")
+    with _open_store(args) as store:
+        if args.revoke:
+            if not store.revoke_share(args.revoke):
+                raise DataError("There is no active share link with that token.")
+            print(json.dumps({"revoked": args.revoke}) if args.json else "Revoked.")
+            return EXIT_OK
+        if args.list:
+            found = [
+                {
+                    "token": s.token,
+                    "url": _share_url(args, s.token),
+                    "thread": s.thread_id,
+                    "title": s.title,
+                    "created": s.created.isoformat(),
+                    "revoked": s.revoked.isoformat() if s.revoked else None,
+                }
+                for s in store.list_shares(args.id)
+            ]
+            if args.json:
+                print(json.dumps(found))
+            for item in [] if args.json else found:
+                state = f"revoked {item['revoked'][:10]}" if item["revoked"] else "active"
+                print(f"{item['token']}  {state:<18}  {item['title']}\n    {item['url']}")
+            if not found and not args.json:
+                print("No share links.")
+            return EXIT_OK
+        if store.get_thread(args.id) is None:
+            raise DataError(f"There is no stored thread {args.id!r}; `history` lists them.")
+        share = store.create_share(args.id)
+        url = _share_url(args, share.token)
+        if args.json:
+            print(json.dumps({"token": share.token, "url": url}))
+        else:
+            print(f"Read-only link: {url}\nRevoke it with: share --revoke {share.token}")
+    return EXIT_OK
+
+
+def _report(args: argparse.Namespace) -> int:
+    from assistant_core.report import render_report
+
+    with _open_store(args) as store:
+        if store.get_thread(args.id) is None:
+            raise DataError(f"There is no stored thread {args.id!r}; `history` lists them.")
+        document = render_report(store.thread_json(args.id), args.format)
+    if args.output:
+        try:
+            Path(args.output).write_text(document, encoding="utf-8")
+        except OSError as exc:
+            raise DataError(f"The report could not be written to {args.output}: {exc}") from exc
+        print(f"Wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(document)
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = build_parser().parse_args(argv)
     try:
-        return {"check": _check, "ask": _ask, "history": _history}[args.command](args)
+        commands = {
+            "check": _check,
+            "ask": _ask,
+            "history": _history,
+            "share": _share,
+            "report": _report,
+        }
+        return commands[args.command](args)
     except (DataError, UnknownBackend) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -234,10 +234,33 @@ def _m3_activity_indexes(conn: Connection) -> None:
     Index("ix_runs_status", runs.c.status).create(conn)
 
 
+def _m4_shares(conn: Connection) -> None:
+    """Read-only share links: a token, the thread, and a snapshot of it as it was shared."""
+    md = MetaData()
+    Table("threads", md, autoload_with=conn)
+    Table(
+        "shares",
+        md,
+        Column("token", String(100), primary_key=True),  # >= 128 random bits, URL-safe
+        Column(
+            "thread_id",
+            String(100),
+            ForeignKey("threads.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        ),
+        Column("title", String(500), nullable=False),
+        Column("snapshot", Text, nullable=False),  # JSON: the thread whole, events in order
+        _timestamp("created"),
+        Column("revoked", DateTime(timezone=True)),
+    ).create(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "tables", _m1_tables),
     Migration(2, "default profile", _m2_default_profile),
     Migration(3, "activity indexes", _m3_activity_indexes),
+    Migration(4, "share links", _m4_shares),
 )
 #: the newest schema this code knows
 LATEST = MIGRATIONS[-1].version

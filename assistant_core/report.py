@@ -33,9 +33,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import copy
+import csv
 import hashlib
 import importlib.metadata
+import io
+import itertools
 import os
 import platform
 import re
@@ -63,6 +65,7 @@ from assistant_core.stats import EXACT_LIMIT, check
 
 __all__ = [
     "CODE_SPAN",
+    "EMBED_LIMIT",
     "FENCE_LINE",
     "FIRST_ROWS",
     "HASH_RECIPE",
@@ -84,6 +87,7 @@ __all__ = [
     "fence",
     "first_rows",
     "format_pvalue",
+    "format_size",
     "format_value",
     "groups_table",
     "is_large",
@@ -129,6 +133,8 @@ HASH_RECIPE = (
 )
 #: the Markdown report appends data.csv whole up to this many rows
 MARKDOWN_CSV_LIMIT = 5000
+#: the HTML report embeds data.csv and the assistant's files up to this many bytes each
+EMBED_LIMIT = 20_000_000
 #: rows of data.csv shown for a data set too large to list in full
 FIRST_ROWS = 20
 
@@ -233,7 +239,7 @@ def prepare(thread: Mapping[str, Any]) -> dict[str, Any]:
     even where a key-shaped group name is shown as ``[key]``), ``_sha256`` and a
     ``local_report`` (computed now, and said so, when the thread has none stored).
     """
-    original = copy.deepcopy(dict(thread))
+    original = dict(thread)  # only read: _scrubbed builds new containers
     prepared = _scrubbed(original, _secrets())
     prepared["_csv"] = data_csv(original)
     prepared["_sha256"] = hashlib.sha256(prepared["_csv"].encode("utf-8")).hexdigest()
@@ -243,7 +249,8 @@ def prepare(thread: Mapping[str, Any]) -> dict[str, Any]:
     prepared["_local_computed_now"] = prepared.get("local_report") is None
     if prepared["_local_computed_now"]:
         data = prepared["data"]
-        report = check(_dataset(original), data.get("alpha", 0.05), data.get("alternative"))
+        alternative = data.get("alternative") or "two-sided"
+        report = check(_dataset(original), data.get("alpha", 0.05), alternative)
         prepared["local_report"] = report.to_dict()
     return prepared
 
@@ -268,6 +275,7 @@ def data_sha256(thread: Mapping[str, Any]) -> str:
 
 
 def value_count(data: Mapping[str, Any]) -> int:
+    """How many values the data set holds (rows of data.csv)."""
     return sum(len(g["values"]) for g in data["groups"])
 
 
@@ -324,7 +332,8 @@ def _when(stamp: Any) -> str:
     return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
 
 
-def _size(count: int) -> str:
+def format_size(count: int) -> str:
+    """``70 bytes``, ``19.1 kB``."""
     return f"{count / 1000:.1f} kB" if count >= 1000 else f"{count} bytes"
 
 
@@ -403,10 +412,7 @@ def groups_table(data: Mapping[str, Any]) -> Table:
 
 def first_rows(csv_text: str, count: int = FIRST_ROWS) -> str:
     """The header and the first ``count`` rows of data.csv (CSV rows may span lines)."""
-    import csv
-    import io
-
-    rows = list(csv.reader(io.StringIO(csv_text)))[: count + 1]
+    rows = itertools.islice(csv.reader(io.StringIO(csv_text)), count + 1)
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows(rows)
     return out.getvalue()
@@ -719,9 +725,9 @@ def _r_data(data: Mapping[str, Any], names: Sequence[str]) -> list[str]:
     ]
     if data.get("design") != "paired":
         lines += [
-            f"names <- {levels}",
+            f"group_names <- {levels}",
             "d <- data.frame(",
-            "  group = factor(rep(names, c(length(a), length(b))), levels = names),",
+            "  group = factor(rep(group_names, c(length(a), length(b))), levels = group_names),",
             "  value = c(a, b)",
             ")",
         ]
@@ -975,8 +981,11 @@ def _md_data(thread: Mapping[str, Any]) -> list[str]:
     lines += [f"**SHA-256 of the data:** `{thread['_sha256']}`", "", HASH_RECIPE, ""]
     if value_count(data) <= MARKDOWN_CSV_LIMIT:
         lines += ["data.csv is at the end of this report.", ""]
+    elif len(thread["_csv"]) <= EMBED_LIMIT:
+        lines += ["data.csv is too large to list here; the HTML report embeds it.", ""]
     else:
-        lines += ["data.csv is too large for this report; the HTML report embeds it.", ""]
+        lines += ["data.csv is too large to embed in a report; `history --json ID` prints "
+                  "the data whole.", ""]  # fmt: skip
     return lines
 
 
@@ -1030,7 +1039,7 @@ def _md_answer(message: Mapping[str, Any], embed_images: bool) -> list[str]:
     for number, image in enumerate(message.get("images") or [], start=1):
         lines += [_md_image(number, image, embed_images), ""]
     for entry in message.get("files") or []:
-        size = _size(len(_decoded(entry) or b""))
+        size = format_size(len(_decoded(entry) or b""))
         name = md_inline(entry.get("filename") or "file")
         lines += [f"[file: {name}, {md_inline(entry.get('mime'))}, {size}]", ""]
     lines += _md_errors(message)
@@ -1043,10 +1052,13 @@ def _md_image(number: int, image: Mapping[str, Any], embed: bool) -> str:
     mime = str(image.get("mime") or "image/png")
     data = _decoded(image)
     if data is None:
-        return f"[figure {number}: {md_inline(mime)}, not embedded: only at a provider URL]"
-    if embed and safe_image_mime(mime):
+        return f"[figure {number}: {md_inline(mime)}, no image data kept (at most a provider URL)]"
+    if not safe_image_mime(mime):
+        return f"[figure {number}: {md_inline(mime)}, not an image type a report embeds]"
+    if embed:
         return f"![figure {number}](data:{mime};base64,{image['data_base64']})"
-    return f"[figure {number}: {md_inline(mime)}, {_size(len(data))}, embedded in the HTML report]"
+    size = format_size(len(data))
+    return f"[figure {number}: {md_inline(mime)}, {size}, embedded in the HTML report]"
 
 
 def safe_image_mime(mime: str) -> bool:

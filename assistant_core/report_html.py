@@ -27,6 +27,7 @@ import numpy as np
 
 from assistant_core.report import (
     CODE_SPAN,
+    EMBED_LIMIT,
     FENCE_LINE,
     FIRST_ROWS,
     HASH_RECIPE,
@@ -39,6 +40,7 @@ from assistant_core.report import (
     effects_table,
     error_lines,
     first_rows,
+    format_size,
     groups_table,
     is_large,
     local_source_note,
@@ -63,8 +65,6 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
     "base-uri 'none'; form-action 'none'"
 )
-#: files larger than this are named but not embedded (a report should stay mailable)
-EMBED_LIMIT = 20_000_000
 #: points drawn per group in the plot of the data (a fixed random subset beyond that)
 PLOT_POINTS = 2000
 
@@ -296,11 +296,10 @@ def _image(number: int, image: Mapping[str, Any]) -> str:
     if image.get("filename"):
         label += f": {image['filename']}"
     if not encoded:
-        return f"<p>{esc(label)} ({esc(mime)}): not embedded, it was only at a provider URL.</p>"
+        return f"<p>{esc(label)} ({esc(mime)}): no image data kept (at most a provider URL).</p>"
     if not safe_image_mime(mime) or not _is_base64(encoded):
         return f"<p>{esc(label)} ({esc(mime)}): not an image type a report embeds.</p>"
-    size = len(base64.b64decode(encoded))
-    caption = f"{label} ({mime}, {size / 1000:.1f} kB)"
+    caption = f"{label} ({mime}, {format_size(len(base64.b64decode(encoded)))})"
     return (
         f'<figure><img src="data:{mime};base64,{encoded}" alt="{esc(label)}">'
         f"<figcaption>{esc(caption)}</figcaption></figure>"
@@ -321,12 +320,12 @@ def _file(entry: Mapping[str, Any]) -> str:
     mime = str(entry.get("mime") or "application/octet-stream")
     if not _is_base64(encoded) or len(encoded) > EMBED_LIMIT * 4 // 3:
         return f"<p>File {esc(name)} ({esc(mime)}): too large or unreadable, not embedded.</p>"
-    size = len(base64.b64decode(encoded))
+    size = format_size(len(base64.b64decode(encoded)))
     # octet-stream whatever it claims to be: a download, never a page the browser renders
     uri = f"data:application/octet-stream;base64,{encoded}"
     return (
         f'<p>File: <a download="{esc(name)}" href="{uri}">{esc(name)}</a> '
-        f"({esc(mime)}, {size} bytes, embedded)</p>"
+        f"({esc(mime)}, {size}, embedded)</p>"
     )
 
 

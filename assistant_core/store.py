@@ -24,6 +24,7 @@ import logging
 import math
 import os
 import re
+import secrets
 import socket
 import threading
 import uuid
@@ -80,6 +81,8 @@ __all__ = [
     "Profile",
     "RunRecord",
     "RunRecorder",
+    "Share",
+    "ShareUnavailable",
     "Store",
     "StoreError",
     "ThreadRecord",
@@ -87,6 +90,7 @@ __all__ = [
     "UnknownThread",
     "close_all",
     "database_url",
+    "dataset_from_json",
     "default_title",
     "open_store",
     "parse_url",
@@ -223,6 +227,16 @@ events = Table(
     Column("blob_id", _Id),
     _stamp("created"),
 )
+shares = Table(
+    "shares",
+    _md,
+    Column("token", String(100), primary_key=True),
+    Column("thread_id", String(100)),
+    Column("title", String(500)),
+    Column("snapshot", Text),
+    _stamp("created"),
+    _stamp("revoked"),
+)
 #: the current tables, by name
 TABLES: dict[str, Table] = dict(_md.tables)
 
@@ -246,6 +260,21 @@ class Profile:
     temperature: float | None = None
     created: datetime | None = None
     updated: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Share:
+    """A read-only link to a snapshot of a thread; ``revoked`` once its owner ended it."""
+
+    token: str
+    thread_id: str
+    title: str
+    created: datetime
+    revoked: datetime | None = None
+
+
+class ShareUnavailable(StoreError):
+    """A share link that does not (or no longer) open: unknown, revoked, or its thread deleted."""
 
 
 @dataclass(frozen=True)
@@ -417,7 +446,7 @@ def _dataset_dict(dataset: Dataset) -> dict[str, Any]:
     }
 
 
-def _dataset_from(data: Mapping[str, Any]) -> Dataset:
+def dataset_from_json(data: Mapping[str, Any]) -> Dataset:
     """The stored data set as a real :class:`Dataset` (missing counts kept as they were)."""
     from assistant_core.data import Dataset, Group
 
@@ -858,7 +887,7 @@ class Store:
             profile_name=row.profile_name,
             backend=row.backend,
             model=row.model,
-            dataset=_dataset_from(json.loads(row.dataset)),
+            dataset=dataset_from_json(json.loads(row.dataset)),
             alpha=row.alpha,
             alternative=row.alternative,
             local_report=_loads(row.local_report),
@@ -1308,6 +1337,91 @@ class Store:
             "reported": reported,
             "verification": run.verification,
         }
+
+    # -- share links
+
+    def snapshot(self, thread_id: str) -> dict[str, Any]:
+        """A thread frozen for sharing: :meth:`thread_json` plus each turn's events in order
+        (so it can be shown exactly as it was streamed). Raises :class:`UnknownThread`."""
+        thread = self.thread_json(thread_id)
+        record = self.get_thread(thread_id)
+        turns = [
+            {
+                "question": run.question,
+                "answered_by": run.answered_by or run.backend,
+                "events": [event.to_dict() for event in self.run_events(run.id)],
+            }
+            for run in (record.runs if record is not None else [])
+        ]
+        return _finite({**thread, "turns": turns})
+
+    @staticmethod
+    def _share(row: Any) -> Share:
+        return Share(
+            token=row.token,
+            thread_id=row.thread_id,
+            title=row.title,
+            created=_aware(row.created),
+            revoked=_aware(row.revoked),
+        )
+
+    def create_share(self, thread_id: str) -> Share:
+        """A new read-only link to a snapshot of the thread as it is now (192 random bits)."""
+        snapshot = self.snapshot(thread_id)
+        token = secrets.token_urlsafe(24)
+        now = _now()
+        with self._write() as conn:
+            conn.execute(
+                insert(shares).values(
+                    token=token,
+                    thread_id=thread_id,
+                    title=snapshot["title"],
+                    snapshot=_dumps(snapshot),
+                    created=now,
+                    revoked=None,
+                )
+            )
+        return Share(token, thread_id, snapshot["title"], now)
+
+    def list_shares(self, thread_id: str | None = None) -> list[Share]:
+        """Share links, newest first (of one thread, or all), revoked ones included."""
+        query = select(
+            shares.c.token, shares.c.thread_id, shares.c.title, shares.c.created, shares.c.revoked
+        ).order_by(shares.c.created.desc())
+        if thread_id is not None:
+            query = query.where(shares.c.thread_id == thread_id)
+        with self._read() as conn:
+            return [self._share(row) for row in conn.execute(query)]
+
+    def open_share(self, token: str) -> tuple[Share, dict[str, Any]]:
+        """The share and its snapshot; :class:`ShareUnavailable` says plainly why not."""
+        token = (token or "").strip()
+        row = None
+        if 16 <= len(token) <= 100:
+            with self._read() as conn:
+                row = conn.execute(select(shares).where(shares.c.token == token)).first()
+        if row is None:
+            raise ShareUnavailable(
+                "This share link does not exist: it may be mistyped or cut short, or the "
+                "analysis it showed was deleted."
+            )
+        share = self._share(row)
+        if share.revoked is not None:
+            raise ShareUnavailable(
+                f"This share link was revoked by its owner on {share.revoked:%Y-%m-%d}; "
+                "the analysis it showed is no longer available through it."
+            )
+        return share, _loads(row.snapshot)
+
+    def revoke_share(self, token: str) -> bool:
+        """End a share link; False when there is no such link (or it was already revoked)."""
+        with self._write() as conn:
+            result = conn.execute(
+                update(shares)
+                .where(shares.c.token == token, shares.c.revoked.is_(None))
+                .values(revoked=_now())
+            )
+        return result.rowcount > 0
 
 
 # --------------------------------------------------------------------------- recording

@@ -128,12 +128,14 @@ SCHEMA = {
     "messages": ["id", "thread_id", "run_id", "role", "text", "created"],
     "blobs": ["id", "run_id", "mime", "filename", "size", "data", "created"],
     "events": ["id", "run_id", "seq", "type", "data", "blob_id", "created"],
+    "shares": ["token", "thread_id", "title", "snapshot", "created", "revoked"],
 }
 INDEXES = {
     "runs": {("thread_id",), ("status",)},
     "messages": {("thread_id", "id")},
     "blobs": {("run_id",)},
     "threads": {("updated",)},
+    "shares": {("thread_id",)},
 }
 UNIQUE = {"profiles": {("name",)}, "events": {("run_id", "seq")}}
 FOREIGN_KEYS = {
@@ -142,6 +144,7 @@ FOREIGN_KEYS = {
     "messages": {("thread_id", "threads", "CASCADE"), ("run_id", "runs", "CASCADE")},
     "blobs": {("run_id", "runs", "CASCADE")},
     "events": {("run_id", "runs", "CASCADE"), ("blob_id", "blobs", "CASCADE")},
+    "shares": {("thread_id", "threads", "CASCADE")},
 }
 
 
@@ -188,7 +191,7 @@ def new_thread(store, dataset=DATASET, **options) -> Conversation:
 
 
 def test_empty_database_is_migrated_to_the_asserted_schema(store):
-    assert versions(store) == [m.version for m in migrations.MIGRATIONS] == [1, 2, 3]
+    assert versions(store) == [m.version for m in migrations.MIGRATIONS] == [1, 2, 3, 4]
     schema = schema_of(store.engine)
     assert {table: info["columns"] for table, info in schema.items()} == SCHEMA
     for table, keys in INDEXES.items():
@@ -213,7 +216,7 @@ def test_database_made_by_the_first_migration_is_brought_forward(tmp_path):
         finally:
             engine.dispose()
         old, new = open_store(old_url), open_store(new_url)
-        assert versions(old) == versions(new) == [1, 2, 3]
+        assert versions(old) == versions(new) == [1, 2, 3, 4]
         assert schema_of(old.engine) == schema_of(new.engine)
         assert old.default_profile().name == "Research Analyst"
         old.close()
@@ -224,7 +227,7 @@ def test_reopening_applies_nothing_twice(store, database_url):
     first = store.list_profiles()
     close_all()
     again = open_store(database_url)
-    assert versions(again) == [1, 2, 3]
+    assert versions(again) == [1, 2, 3, 4]
     assert again.list_profiles() == first
     again.close()
 
@@ -243,7 +246,7 @@ def test_a_database_newer_than_the_code_is_refused(store, database_url):
             {"t": "2030-01-01 00:00:00"},
         )
     close_all()
-    with pytest.raises(StoreError, match=r"schema version 99, newer than this code knows \(3\)"):
+    with pytest.raises(StoreError, match=r"schema version 99, newer than this code knows \(4\)"):
         open_store(database_url)
 
 
@@ -276,9 +279,9 @@ def test_concurrent_opens_migrate_once(database_url, tmp_path):
     for process, (out, err) in zip(processes, results, strict=True):
         assert process.returncode == 0, err
         assert "profiles 1" in out
-    assert sum("applied migrations [1, 2, 3]" in out for out, _ in results) == 1
+    assert sum("applied migrations [1, 2, 3, 4]" in out for out, _ in results) == 1
     store = open_store(database_url)
-    assert versions(store) == [1, 2, 3]
+    assert versions(store) == [1, 2, 3, 4]
     assert len(store.list_profiles()) == 1
     store.close()
 

@@ -33,6 +33,7 @@ __all__ = [
     "open_requested_thread",
     "render_conversation",
     "reset_conversation",
+    "saved_thread",
 ]
 
 log = logging.getLogger(__name__)
@@ -133,6 +134,31 @@ def _model_of(backend: Backend) -> str | None:
     return model or None
 
 
+def saved_thread(dataset: Dataset, report: dict[str, Any]) -> str | None:
+    """The id of this analysis's stored thread, made now if it has none; None if unsaved.
+
+    A thread is made on the first question to the assistant, or when the person shares or
+    exports the analysis; its id goes into the URL so a reload shows it again.
+    """
+    conversation = _conversation(dataset, report)
+    if st.session_state.get(_SAVED) == conversation.id:
+        return conversation.id
+    store = saved_store(quiet=True)
+    if store is None:
+        return None
+    backend = chosen_backend()
+    store.create_thread(
+        conversation,
+        local_report=report,
+        profile=chosen_profile(),
+        backend=backend.name,
+        model=_model_of(backend),
+    )
+    st.session_state[_SAVED] = conversation.id
+    st.query_params["thread"] = conversation.id
+    return conversation.id
+
+
 def _recorder(
     conversation: Conversation, report: dict[str, Any], backend: Backend, question: str
 ) -> RunRecorder | None:
@@ -142,23 +168,13 @@ def _recorder(
         st.caption("This answer is not being saved (the database is unavailable).")
         return None
     profile = chosen_profile()
-    model = _model_of(backend)
     try:
-        if st.session_state.get(_SAVED) != conversation.id:
-            store.create_thread(
-                conversation,
-                local_report=report,
-                profile=profile,
-                backend=backend.name,
-                model=model,
-            )
-            st.session_state[_SAVED] = conversation.id
-            st.query_params["thread"] = conversation.id
+        saved_thread(conversation.dataset, report)
         return store.recorder(
             conversation,
             question,
             backend=backend.name,
-            model=model,
+            model=_model_of(backend),
             profile_id=profile.id if profile is not None else None,
             answered_by=backend.label,
         )
