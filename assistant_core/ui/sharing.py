@@ -30,7 +30,8 @@ def render_share_and_export(dataset: Dataset, report: dict) -> None:
     """The page's last section: links to these results and downloads of the report."""
     st.subheader("Share and export")
     with (
-        st.expander("Read-only link for colleagues"),
+        # open once a link was made: the rerun that made it may redraw the section anew
+        st.expander("Read-only link for colleagues", expanded="share.made" in st.session_state),
         shown_errors("making the share link"),
     ):
         _share_links(dataset, report)
@@ -52,11 +53,15 @@ def _share_links(dataset: Dataset, report: dict) -> None:
         "assistant's answers with their code and output, and the verdicts. Anyone with the "
         "link can read it; nobody can start a run from it. Revoke it here at any time."
     )
-    if st.button("Make a read-only link", key="share.create", icon=":material/link:"):
-        thread_id = saved_thread(dataset, report)
-        if thread_id is not None:
-            share = store.create_share(thread_id)
-            st.session_state["share.made"] = share.token
+    st.button(
+        "Make a read-only link",
+        key="share.create",
+        icon=":material/link:",
+        on_click=_make_link,  # before the script runs, so the section opens with the link
+        args=(dataset, report),
+    )
+    if "share.error" in st.session_state:
+        st.error(st.session_state.pop("share.error"), icon="⚠️")
     thread_id = st.session_state.get("analyse.saved_thread")
     if not thread_id:
         return
@@ -72,6 +77,19 @@ def _share_links(dataset: Dataset, report: dict) -> None:
         if right.button("Revoke", key=f"share.revoke.{share.token[:12]}"):
             store.revoke_share(share.token)
             st.rerun()
+
+
+def _make_link(dataset: Dataset, report: dict) -> None:
+    from assistant_core.errors import AssistantCoreError
+
+    store = saved_store(quiet=True)
+    try:
+        thread_id = saved_thread(dataset, report)
+        if store is None or thread_id is None:
+            raise AssistantCoreError("the database is unavailable, so nothing can be shared")
+        st.session_state["share.made"] = store.create_share(thread_id).token
+    except AssistantCoreError as exc:
+        st.session_state["share.error"] = f"No link was made: {exc}"
 
 
 def _downloads(dataset: Dataset, report: dict) -> None:
