@@ -76,9 +76,7 @@ def test_share_open_elsewhere_and_revoke(owner_server, browser):
             page.get_by_role("button", name="Revoke").click()
             settle(page)
             shared.reload()
-            shared.get_by_text("This share link was revoked by its owner").wait_for(
-                timeout=60_000
-            )
+            shared.get_by_text("This share link was revoked by its owner").wait_for(timeout=60_000)
             assert "-6.71" not in shared.inner_text("body")
             shared.goto(url[:-6] + "AAAAAA")
             shared.get_by_text("This share link does not exist").wait_for(timeout=60_000)
