@@ -108,6 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="auto (default; with --thread, the thread's backend), builtin, openai or chat",
     )
     assistant.add_argument("--model", help="the model, for backends that have several")
+    assistant.add_argument(
+        "--profile",
+        metavar="NAME",
+        help="the assistant profile (instructions, backend, model, tools); default: the "
+        "thread's, else Research Analyst",
+    )
     assistant.add_argument("--question", help="the research question (a default one otherwise)")
     stored = ask.add_argument_group("history")
     stored.add_argument(
@@ -308,8 +314,27 @@ def _open_store(args: argparse.Namespace) -> Store:
     return open_store(args.database)
 
 
+def _profile_for(args: argparse.Namespace, store: Store | None, profile_id: str | None) -> Any:
+    """The profile named by --profile, else the thread's, else the default one (or None)."""
+    if store is None:
+        return None
+    if args.profile:
+        wanted = args.profile.strip().lower()
+        profiles = store.list_profiles()
+        for profile in profiles:
+            if profile.name.lower() == wanted:
+                return profile
+        names = ", ".join(repr(p.name) for p in profiles)
+        raise DataError(f"There is no assistant profile {args.profile!r}; there are: {names}.")
+    if profile_id is not None:
+        found = store.get_profile(profile_id)
+        if found is not None:
+            return found
+    return store.default_profile()
+
+
 def _ask(args: argparse.Namespace) -> int:
-    from assistant_core.backends import DEFAULT_QUESTION, Conversation, get_backend
+    from assistant_core.backends import DEFAULT_QUESTION, Conversation, get_backend, resolve_name
     from assistant_core.stats import check
 
     question = args.question or DEFAULT_QUESTION
@@ -334,26 +359,38 @@ def _ask(args: argparse.Namespace) -> int:
                 conversation.dataset, alpha=conversation.alpha, alternative=conversation.alternative
             ).to_dict()
         )
+        profile = _profile_for(args, store, record.profile_id)
         backend_name = args.backend or record.backend
         model = args.model or (record.model if backend_name == record.backend else None)
     else:
         dataset = load_dataset(args)
         local = check(dataset, alpha=_alpha(args), alternative=_alternative(args)).to_dict()
         conversation = Conversation(dataset, alpha=_alpha(args), alternative=_alternative(args))
-        backend_name = args.backend or "auto"
-        model = args.model
-    backend = get_backend(backend_name, model=model)
+        if not args.no_save or args.profile:
+            store = _open_store(args)
+        profile = _profile_for(args, store, None)
+        backend_name = args.backend or (profile.backend if profile is not None else "auto")
+        model = args.model or (profile.model if profile is not None else None)
+    options: dict[str, Any] = {}
+    if profile is not None and resolve_name(backend_name) in ("openai", "chat"):  # models
+        options = {
+            "instructions": profile.instructions or None,
+            "temperature": profile.temperature,
+            "code_interpreter": profile.code_interpreter,
+        }
+    backend = get_backend(backend_name, model=model, **options)
     model = getattr(backend, "model", None) or model
     if args.no_save:
         if store is not None:
             store.close()
         store = None
-    elif store is None:
-        store = _open_store(args)
     try:
         if store is not None and not args.thread:
-            store.create_thread(conversation, local_report=local, backend=backend.name, model=model)
-        return _run_ask(args, backend, conversation, question, local, store, model)
+            store.create_thread(
+                conversation, local_report=local, profile=profile, backend=backend.name, model=model
+            )
+        profile_id = profile.id if profile is not None and store is not None else None
+        return _run_ask(args, backend, conversation, question, local, store, model, profile_id)
     finally:
         if store is not None:
             store.close()
@@ -367,6 +404,7 @@ def _run_ask(
     local: dict[str, Any],
     store: Store | None,
     model: str | None,
+    profile_id: str | None = None,
 ) -> int:
     from assistant_core.events import Thread
     from assistant_core.runner import run_turn
@@ -386,7 +424,12 @@ def _run_ask(
     recorder = None
     if store is not None:
         recorder = store.recorder(
-            conversation, question, backend=backend.name, model=model, answered_by=backend.label
+            conversation,
+            question,
+            backend=backend.name,
+            model=model,
+            profile_id=profile_id,
+            answered_by=backend.label,
         )
     failed = False
     stream = run_turn(backend, conversation, question, local_report=local, on_event=recorder)

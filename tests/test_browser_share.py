@@ -65,7 +65,8 @@ def test_share_open_elsewhere_and_revoke(owner_server, browser):
             assert "Welch's t(14.78) = -6.71, p < .001" in body  # the local results
             assert "The assistant used" in body and "Welch's t-test" in body  # the verdict
             assert "I am the built-in analyst" in body  # the conversation
-            assert shared.locator("[data-testid='stImage'] img").count() >= 1
+            image = shared.locator("[data-testid='stImage'] img").first
+            image.wait_for(state="attached", timeout=30_000)  # the analyst's plot
             # nothing to run from here: no question box, no buttons to ask, no settings
             assert shared.get_by_placeholder("Ask a follow-up question").count() == 0
             assert shared.get_by_role("button", name="Ask the research assistant").count() == 0

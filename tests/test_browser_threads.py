@@ -34,7 +34,7 @@ def test_reload_history_open_and_follow_up(streamlit_url, browser):
         assert "Welch's t(14.78) = -6.71, p < .001" in body  # the local results
         assert "I am the built-in analyst" in body  # the streamed answer
         assert body.count("match") >= 6 and "mismatch" not in body  # the verdicts
-        assert page.locator("[data-testid='stImage'] img").count() >= 1  # its plot
+        page.locator("[data-testid='stImage'] img").first.wait_for(state="attached", timeout=30_000)
         assert page.get_by_label("Values of group 1").input_value().startswith("37.4, 35.8")
 
         page.get_by_role("link", name="History").click()
@@ -69,4 +69,41 @@ def test_a_reload_mid_answer_shows_what_arrived(streamlit_url, browser):
         assert "I am the built-in analyst" in body  # nothing already received is lost
         assert "Traceback" not in body
     finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def slow_openai_server(tmp_path_factory: pytest.TempPathFactory):
+    """The dashboard with OpenAI configured (a fake whose answers arrive slowly)."""
+    from tests.conftest import streamlit_server
+    from tests.fakes.openai_server import FakeOpenAI
+
+    with FakeOpenAI() as fake:
+        env = {"OPENAI_API_KEY": fake.api_key, "OPENAI_BASE_URL": fake.base_url}
+        with streamlit_server(tmp_path_factory.mktemp("slow"), extra_env=env) as url:
+            yield url, fake
+
+
+def test_a_second_tab_follows_an_answer_as_it_arrives(slow_openai_server, browser):
+    from tests.fakes.openai_streams import text_stream
+
+    url, fake = slow_openai_server
+    words = " ".join(f"word{i}" for i in range(40))
+    fake.script_responses(text_stream(f"Slowly: {words} THE END."), pace=0.4)
+    context, page = analysed_example(browser, url)
+    other = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page.get_by_role("button", name="Ask the research assistant").click()
+        page.get_by_text("Slowly:").wait_for(timeout=60_000)
+        page.wait_for_function("() => /[?&]thread=/.test(location.search)", timeout=30_000)
+        second = other.new_page()
+        second.goto(page.url)
+        second.get_by_text("An answer is still arriving in another tab").wait_for(timeout=60_000)
+        assert "THE END" not in second.inner_text("body")
+        second.get_by_text("THE END.").wait_for(timeout=90_000)  # followed to its end
+        settle(second)
+        assert "Slowly: word0" in second.inner_text("body")
+        assert "Traceback" not in second.inner_text("body")
+    finally:
+        other.close()
         context.close()

@@ -127,3 +127,37 @@ def test_ask_without_chat_settings_is_one_config_error(fake: FakeOpenAI, tmp_pat
     assert [e["type"] for e in events] == ["error", "status", "verification"]
     assert events[0]["kind"] == "config" and "CHAT_BASE_URL" in events[0]["message"]
     assert fake.requests == []
+
+
+def test_a_profile_brings_its_instructions_temperature_and_tools(
+    fake: FakeOpenAI, tmp_path: Path
+) -> None:
+    from assistant_core.store import Profile, open_store
+
+    url = f"sqlite:///{tmp_path / 'runs.sqlite'}"
+    with open_store(url) as store:
+        store.save_profile(
+            Profile(
+                id=None,
+                name="Terse checker",
+                instructions="Be terse. Cite the result each statement rests on.",
+                backend="chat",
+                temperature=0.1,
+                code_interpreter=False,
+            )
+        )
+    fake.script_chat(chat_stream("Terse answer."))
+    settings = {"CHAT_BASE_URL": fake.base_url, "CHAT_API_KEY": fake.api_key, "CHAT_MODEL": "m"}
+    result = ask(fake, tmp_path, "--profile", "terse CHECKER", **settings)
+    assert result.returncode == 0, result.stderr
+    request = next(r for r in fake.requests if r.path == "/v1/chat/completions").json()
+    system = request["messages"][0]["content"]
+    assert system.startswith("Be terse. Cite the result each statement rests on.")
+    assert "report_results exactly once" in system  # the dashboard's own rules follow
+    assert request["temperature"] == 0.1
+    assert [t["function"]["name"] for t in request["tools"]] == ["report_results"]
+    unknown = ask(fake, tmp_path, "--profile", "Nobody", **settings)
+    assert unknown.returncode == 2
+    assert "There is no assistant profile 'Nobody'; there are: 'Research Analyst'" in (
+        unknown.stderr
+    )

@@ -128,10 +128,7 @@ def _mark_interrupted(conversation: Conversation) -> None:
 
 
 def _model_of(backend: Backend) -> str | None:
-    model = getattr(backend, "model", None)
-    if model is None:
-        model = getattr(getattr(backend, "settings", None), "model", None)
-    return model or None
+    return getattr(backend, "model", None) or None
 
 
 def saved_thread(dataset: Dataset, report: dict[str, Any]) -> str | None:
@@ -213,7 +210,12 @@ def _follow_elsewhere(thread_id: str, seen: tuple) -> None:
     record = store.get_thread(thread_id)
     if record is None or _signature(record) == seen:
         return
-    st.session_state[_KEY] = store.load_conversation(thread_id)
+    conversation = store.load_conversation(thread_id)
+    state = st.session_state
+    state[_KEY] = conversation
+    result = state.get("analyse.result")
+    if result is not None:  # the page's data set is the conversation's (same object)
+        state["analyse.result"] = (conversation.dataset, result[1])
     st.rerun(scope="app")
 
 
