@@ -219,3 +219,19 @@ def test_a_misconfigured_mode_is_shown_and_restrictive(monkeypatch):
     at = app()
     assert "ACCESS_MODE 'publik' is not one of" in page_text(at)
     assert at.sidebar.radio(key="assistant.backend").options == ["Built-in analyst (offline)"]
+
+
+def test_a_public_dashboard_does_not_reach_addresses_on_the_owners_network(monkeypatch):
+    monkeypatch.setenv("ACCESS_MODE", "public")
+    at = app()
+    at.switch_page("pages/settings.py").run()
+    at.text_input(key="chat.base_url").set_value("http://169.254.169.254/latest").run()
+    assert any("may not connect to 169.254.169.254" in e.value for e in at.error)
+    assert at.button(key="chat.list_models").disabled
+    at.text_input(key="chat.model").set_value("any").run()
+    at.switch_page("pages/analyse.py").run()
+    at.sidebar.radio(key="assistant.backend").set_value("chat").run()
+    at.button(key="analyse.example").click().run()
+    at.button(key="analyse.run").click().run()
+    assert any("may not connect to 169.254.169.254" in e.value for e in at.error)
+    assert not [b for b in at.button if b.key == "analyse.ask"]

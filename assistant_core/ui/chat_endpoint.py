@@ -11,7 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from assistant_core.chat_settings import PRESETS, ChatSettings, host_of, validate_base_url
-from assistant_core.hosting import HostingPolicy
+from assistant_core.hosting import HostingPolicy, chat_url_allowed
 from assistant_core.ui.access import hosting_policy
 from assistant_core.ui.config import configured
 
@@ -100,7 +100,17 @@ def render_endpoint_form() -> None:
         help="A model the server offers (for Azure OpenAI, your deployment's name). "
         "It must support tool (function) calling.",
     )
-    if st.button("List the server's models", key="chat.list_models", disabled=bool(problem)):
+    policy = hosting_policy()
+    allowed = not url or chat_url_allowed(url, policy, configured("CHAT_BASE_URL"))
+    if not allowed:
+        st.error(
+            f"This public dashboard may not connect to {host_of(url)}: use the server its owner "
+            "configured, or a public provider over https (OpenAI, OpenRouter, Azure OpenAI).",
+            icon="🚫",
+        )
+    if st.button(
+        "List the server's models", key="chat.list_models", disabled=bool(problem) or not allowed
+    ):
         from assistant_core.chat_settings import list_models
 
         models = list_models(chat_settings())
