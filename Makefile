@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(PY) -m benchmarks.bench_interpreter
 	$(PY) -m benchmarks.bench_assistant
 	$(PY) -m benchmarks.bench_page_streaming
+	$(PY) -m benchmarks.bench_cold_start
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
