@@ -3,15 +3,17 @@
 import streamlit as st
 
 from assistant_core.ui import data_input
+from assistant_core.ui.access import require_access
 from assistant_core.ui.assistant_settings import render_sidebar
 from assistant_core.ui.guard import shown_errors
 
-render_sidebar()
+require_access()  # a private dashboard stops here for anyone not signed in
 
 st.title("Do these groups differ?")
 st.caption(
     "Paste your groups or upload a CSV file. Every figure below is computed locally with scipy."
 )
+render_sidebar()  # after the title: it reads the stored profiles
 
 st.button(
     "Load the worked example (recovery times of two treatments)",

@@ -2,11 +2,12 @@
 
 import streamlit as st
 
+from assistant_core.ui.access import require_access
 from assistant_core.ui.assistant_settings import render_sidebar
 from assistant_core.ui.chat_endpoint import render_endpoint_form
 from assistant_core.ui.guard import shown_errors
 
-render_sidebar()
+require_access()  # a private dashboard stops here for anyone not signed in
 
 st.title("Settings")
 st.subheader("Chat server")
@@ -15,5 +16,6 @@ st.caption(
     "Azure OpenAI, OpenRouter or OpenAI itself. The model writes Python and this dashboard "
     "runs it in its local, sandboxed interpreter. What you enter here lasts for this session."
 )
+render_sidebar()  # after the title: it reads the stored profiles
 with shown_errors("showing the settings"):
     render_endpoint_form()

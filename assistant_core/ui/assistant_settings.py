@@ -20,7 +20,7 @@ import streamlit as st
 from assistant_core.backends import Backend, get_backend
 from assistant_core.errors import BackendError
 from assistant_core.hosting import HostingPolicy, chat_url_allowed
-from assistant_core.ui.access import hosting_policy, require_access
+from assistant_core.ui.access import hosting_policy
 from assistant_core.ui.config import configured
 from assistant_core.ui.guard import shown_errors
 
@@ -83,11 +83,10 @@ def _keep_settings() -> None:
 
 
 def render_sidebar() -> None:
-    """The sidebar: what the dashboard is, and which assistant answers (every page calls it).
-
-    First the access gate: a private dashboard stops here for anyone not signed in.
-    """
-    policy = require_access()
+    """The sidebar: what the dashboard is, and which assistant answers (every page calls it,
+    after :func:`~assistant_core.ui.access.require_access` and its title, so the title shows
+    while the sidebar reads the stored profiles)."""
+    policy = hosting_policy()
     _keep_settings()
     with st.sidebar:
         st.markdown("**Research assistant**")
