@@ -20,6 +20,7 @@ import re
 from collections.abc import Sequence
 
 from assistant_core.data import Dataset
+from assistant_core.reporting import wrap_items
 
 __all__ = [
     "FIGURES_END",
@@ -59,21 +60,7 @@ def number_literal(value: float) -> str:
 def values_literal(values: Sequence[float], indent: int = 4) -> str:
     """``np.array([...])`` of the values, wrapped over lines when long."""
     items = [number_literal(v) for v in values]
-    one_line = "np.array([" + ", ".join(items) + "])"
-    if indent + len(one_line) <= _WIDTH:
-        return one_line
-    pad = " " * (indent + 4)
-    lines: list[str] = []
-    line = ""
-    for item in items:
-        piece = item + ","
-        if line and len(pad) + len(line) + 1 + len(piece) > _WIDTH:
-            lines.append(pad + line)
-            line = piece
-        else:
-            line = f"{line} {piece}" if line else piece
-    lines.append(pad + line)
-    return "np.array([\n" + "\n".join(lines) + "\n" + " " * indent + "])"
+    return wrap_items(items, "np.array([", "])", indent=indent, width=_WIDTH)
 
 
 def _lines(*parts: str) -> str:

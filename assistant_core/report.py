@@ -60,6 +60,7 @@ from assistant_core.reporting import (
     table_rows,
     usage_line,
     variant_name,
+    wrap_items,
 )
 from assistant_core.stats import EXACT_LIMIT, check
 
@@ -588,22 +589,7 @@ VERSIONS_NOTE = (
 
 
 def _wrap(items: Sequence[str], opening: str, closing: str, indent: int) -> str:
-    """``opening item, item, ... closing``, wrapped over lines of at most ``_WIDTH``."""
-    one_line = opening + ", ".join(items) + closing
-    if indent + len(one_line) <= _WIDTH:
-        return one_line
-    pad = " " * (indent + 4)
-    lines: list[str] = []
-    line = ""
-    for item in items:
-        piece = item + ","
-        if line and len(pad) + len(line) + 1 + len(piece) > _WIDTH:
-            lines.append(pad + line)
-            line = piece
-        else:
-            line = f"{line} {piece}" if line else piece
-    lines.append(pad + line.rstrip(","))
-    return opening + "\n" + "\n".join(lines) + "\n" + " " * indent + closing
+    return wrap_items(items, opening, closing, indent=indent, width=_WIDTH)
 
 
 def _numbers(values: Iterable[float]) -> list[str]:

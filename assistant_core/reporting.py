@@ -7,6 +7,7 @@ same way through these functions. They take the JSON form of a report (``to_dict
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "table_rows",
     "usage_line",
     "variant_name",
+    "wrap_items",
 ]
 
 TEST_NAMES: dict[str, str] = {
@@ -152,3 +154,25 @@ def usage_line(usage: dict[str, Any]) -> str:
     if usage.get("cost_usd") is not None:
         text += f" (about ${usage['cost_usd']:.4f})"
     return text
+
+
+def wrap_items(
+    items: Sequence[str], opening: str, closing: str, *, indent: int = 0, width: int = 88
+) -> str:
+    """``opening item, item, ... closing`` on one line, or wrapped over lines of at most
+    ``width`` (for data written into code: the built-in analyst's and the reports')."""
+    one_line = opening + ", ".join(items) + closing
+    if indent + len(one_line) <= width:
+        return one_line
+    pad = " " * (indent + 4)
+    lines: list[str] = []
+    line = ""
+    for item in items:
+        piece = item + ","
+        if line and len(pad) + len(line) + 1 + len(piece) > width:
+            lines.append(pad + line)
+            line = piece
+        else:
+            line = f"{line} {piece}" if line else piece
+    lines.append(pad + line.rstrip(","))
+    return opening + "\n" + "\n".join(lines) + "\n" + " " * indent + closing

@@ -10,7 +10,7 @@ import abc
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from assistant_core.events import Event
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # annotations only: pandas (under data) stays out of the page
     from assistant_core.data import Dataset
     from assistant_core.interpreter import Interpreter
 
-__all__ = ["DEFAULT_QUESTION", "Backend", "Conversation", "Turn"]
+__all__ = ["DEFAULT_QUESTION", "Backend", "ClientBackend", "Conversation", "Turn"]
 
 DEFAULT_QUESTION = (
     "Do these groups differ? Choose the appropriate test, check its assumptions, and report "
@@ -83,3 +83,25 @@ class Backend(abc.ABC):
         Must not raise for the assistant's own failures: yield an ``Error`` event instead.
         Earlier turns are in ``conversation.history``.
         """
+
+
+class ClientBackend(Backend):
+    """A backend that talks to a server through an SDK client made on first use.
+
+    ``close()`` releases the client's connections (a new client is made if it is used
+    again); the backend is also a context manager that closes it.
+    """
+
+    _client: Any = None
+
+    def close(self) -> None:
+        """Close the SDK client's connections (a new client is made if used again)."""
+        client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

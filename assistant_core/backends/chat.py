@@ -45,7 +45,7 @@ from typing import Any
 import openai
 
 from assistant_core.analyst_code import number_literal, values_literal
-from assistant_core.backends.base import Backend, Conversation, Turn
+from assistant_core.backends.base import ClientBackend, Conversation, Turn
 from assistant_core.backends.openai import REPORT_TOOL, dataset_csv, parse_report
 from assistant_core.backends.provider_errors import (
     Provider,
@@ -740,7 +740,7 @@ class _Progress:
 _RESTART_NOTES = ("variables are lost", "[The interpreter is closed", "could not be started")
 
 
-class ChatBackend(Backend):
+class ChatBackend(ClientBackend):
     """An OpenAI-compatible Chat Completions model, with our local interpreter as its tool."""
 
     name = "chat"
@@ -798,18 +798,6 @@ class ChatBackend(Backend):
 
     def __repr__(self) -> str:  # never the key
         return f"{type(self).__name__}(model={self.model!r}, host={self.settings.host!r})"
-
-    def close(self) -> None:
-        """Close the SDK client's connections (a new client is made if used again)."""
-        client, self._client = self._client, None
-        if client is not None:
-            client.close()
-
-    def __enter__(self) -> ChatBackend:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     @classmethod
     def list_models(cls, api_key: str | None = None, base_url: str | None = None) -> list[str]:

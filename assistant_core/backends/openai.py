@@ -47,7 +47,7 @@ from typing import Any, ClassVar
 import openai
 import pandas as pd
 
-from assistant_core.backends.base import Backend, Conversation
+from assistant_core.backends.base import ClientBackend, Conversation
 from assistant_core.backends.provider_errors import (
     StreamFailure,
     detail,
@@ -692,7 +692,7 @@ def _memory(conversation: Conversation) -> dict[str, Any]:
     return memory
 
 
-class OpenAIBackend(Backend):
+class OpenAIBackend(ClientBackend):
     """OpenAI's Responses API with the hosted code interpreter; a conversation per thread."""
 
     name = "openai"
@@ -732,18 +732,6 @@ class OpenAIBackend(Backend):
 
     def __repr__(self) -> str:  # never the key
         return f"{type(self).__name__}(model={self.model!r})"
-
-    def close(self) -> None:
-        """Close the SDK client's connections (a new client is made if used again)."""
-        client, self._client = self._client, None
-        if client is not None:
-            client.close()
-
-    def __enter__(self) -> OpenAIBackend:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     @classmethod
     def list_models(cls, api_key: str | None = None, base_url: str | None = None) -> list[str]:
