@@ -37,11 +37,14 @@ def test_reload_history_open_and_follow_up(streamlit_url, browser):
         page.locator("[data-testid='stImage'] img").first.wait_for(state="attached", timeout=30_000)
         assert page.get_by_label("Values of group 1").input_value().startswith("37.4, 35.8")
 
+        reopened = page.url
         page.get_by_role("link", name="History").click()
-        page.get_by_text("Treatment A vs Treatment B (n=10, 10)").wait_for(timeout=60_000)
+        # the session's server is shared: other tests' threads may be listed too
+        page.get_by_text("Treatment A vs Treatment B (n=10, 10)").first.wait_for(timeout=60_000)
         settle(page)
         assert "Research Analyst (builtin)" in page.inner_text("body")
-        page.locator("[class*='st-key-history-open-'] button").first.click()
+        thread = re.search(r"thread=([0-9a-f]{32})", reopened).group(1)
+        page.locator(f".st-key-history-open-{thread} button").click()
         page.get_by_text("Saved as").wait_for(timeout=60_000)
         settle(page)
         assert "I am the built-in analyst" in page.inner_text("body")

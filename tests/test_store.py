@@ -47,7 +47,7 @@ from assistant_core.store import (
     parse_url,
     redact_url,
 )
-from tests.conftest import TEST_DATABASE_URL, fresh_database
+from tests.conftest import fresh_database
 from tests.fakes import ScriptedBackend
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -286,12 +286,16 @@ def test_concurrent_opens_migrate_once(database_url, tmp_path):
     store.close()
 
 
-@pytest.mark.skipif(TEST_DATABASE_URL is not None, reason="SQLite only")
-def test_sqlite_is_in_wal_mode_with_foreign_keys(store):
-    with store.engine.connect() as conn:
-        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+def test_sqlite_is_in_wal_mode_with_foreign_keys(tmp_path):
+    # a SQLite file whatever TEST_DATABASE_URL says: these are SQLite's settings
+    store = open_store(f"sqlite:///{tmp_path / 'wal.db'}")
+    try:
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+    finally:
+        store.close()
 
 
 def test_default_url_is_a_sqlite_file_in_the_data_directory(tmp_path, monkeypatch):
