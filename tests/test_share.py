@@ -202,3 +202,16 @@ def test_the_owner_makes_and_revokes_links_on_the_analysis_page():
     assert shared_page(token).title[0].value.startswith("Treatment A vs Treatment B")
     at.button(key=f"share.revoke.{token[:12]}").click().run()
     assert "revoked by its owner" in shared_page(token).error[0].value
+
+
+def test_the_report_downloads_are_offered_once_the_analysis_is_saved():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.run()
+    at.button(key="analyse.example").click().run()
+    at.button(key="analyse.run").click().run()
+    assert not at.get("download_button")  # nothing saved yet: a button prepares it
+    at.button(key="report.prepare").click().run()
+    assert not at.exception, at.exception
+    assert "thread" in at.query_params
+    labels = [d.proto.label for d in at.get("download_button")]
+    assert labels == ["Download Markdown", "Download HTML"]
