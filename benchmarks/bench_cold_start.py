@@ -22,14 +22,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
 from playwright.sync_api import Browser, sync_playwright
 
 from benchmarks._timing import print_table
-from tests.conftest import CHROMIUM, CHROMIUM_FLAGS, ROOT, free_port
+from tests.conftest import CHROMIUM, CHROMIUM_FLAGS, ROOT, free_port, wait_for_health
 
 RUNS = 7
 AIM = 1.5
@@ -37,20 +36,6 @@ HELLO_TITLE = "Hello, world"
 HELLO_APP = f'import streamlit as st\n\nst.title("{HELLO_TITLE}")\n'
 OUR_TITLE = "Do these groups differ?"
 POLL = 0.01  # seconds between looks at the health route
-
-
-def _wait_for_health(url: str, process: subprocess.Popen, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited early with status {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(POLL)
-    raise RuntimeError(f"streamlit did not answer {url} within {timeout} s")
 
 
 def cold_start(
@@ -74,7 +59,7 @@ def cold_start(
         start = time.perf_counter()
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
         try:
-            _wait_for_health(f"http://127.0.0.1:{port}/_stcore/health", process)
+            wait_for_health(f"http://127.0.0.1:{port}/_stcore/health", process, poll=POLL)
             up = time.perf_counter() - start
             page.goto(f"http://127.0.0.1:{port}")
             page.get_by_text(title, exact=True).wait_for(state="visible", timeout=60_000)

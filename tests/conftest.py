@@ -40,7 +40,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for_health(url: str, process: subprocess.Popen, timeout: float = 60.0) -> None:
+def wait_for_health(
+    url: str, process: subprocess.Popen, timeout: float = 60.0, poll: float = 0.2
+) -> None:
+    """Until ``url`` answers 200; the server exiting first, or the timeout, raises."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -50,7 +53,7 @@ def wait_for_health(url: str, process: subprocess.Popen, timeout: float = 60.0) 
                 if response.status == 200:
                     return
         except OSError:
-            time.sleep(0.2)
+            time.sleep(poll)
     raise RuntimeError(f"streamlit did not answer {url} within {timeout} s")
 
 
