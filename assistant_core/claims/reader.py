@@ -1,0 +1,1369 @@
+"""Text -> readings: every figure and statement a reader would mark, with what it is about.
+
+One pass over one source (the prose of an answer, or one code output):
+
+1. normalise the text (:func:`~assistant_core.claims.written.normalise`, offsets kept) and
+   split it into tokens and sentences;
+2. find the group names, the tests named, the sidedness said and the tables;
+3. read each number: the label before it (``t(18) =``, ``the p-value was``, ``a mean
+   difference of roughly``), or after it (``18 degrees of freedom``), or the list it continues
+   (``means of 5.1 and 4.2``), or its table cell's heading and row;
+4. read the statements: conclusions (significant or not), directions (which group is higher),
+   the pair said to differ, the tests named and the sidedness said;
+5. group the test figures of each sentence into result blocks (one test's statistic, df, p,
+   interval, effect size), each with the test named next to it.
+
+Nothing here knows the local results: :mod:`assistant_core.claims.judge` does the judging.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from assistant_core.claims.lexicon import (
+    FAMILY,
+    NEGATED,
+    SIDEDNESS,
+    SYMBOL_FAMILY,
+    TEST_NAMES,
+    Label,
+    label_of,
+)
+from assistant_core.claims.lexicon import CI_BOUND_HEADINGS as _CI_HEADINGS
+from assistant_core.claims.tables import Cell, find_cells
+from assistant_core.claims.tokens import Token, sentences, tokenize
+from assistant_core.claims.written import NUMBER, Mapped, Written, bound_of, normalise
+
+__all__ = ["Block", "Mention", "Read", "Reading", "read"]
+
+#: Kinds that belong to a test's result (grouped into blocks).
+TEST_KINDS = frozenset(
+    "t F U W H chi2 z r Q statistic df p_value ci_low ci_high ci_level mean_difference d g dz "
+    "eta2 omega2 r_effect effect critical ss ms".split()
+)
+STAT_KINDS = frozenset("t F U W H chi2 z r Q statistic".split())
+GROUP_KINDS = frozenset("n mean sd variance se median min max".split())
+
+#: Words between a label and its number that do not change what it says.
+_FILLERS = frozenset(
+    """is was were are be been being of equals equal equaled equalled to the a an approximately
+    approx about roughly around nearly almost just only exactly found obtained calculated
+    computed resulting observed reported came comes come out turned turns at as here we get got
+    gives gave giving yields yielded with its their corresponding associated so which that this
+    our by value score result estimated estimate overall sample group groups condition respective
+    given shown showing shows show stands stood amounts amounted becomes became has had have
+    value(s) very extremely tiny small""".split()
+)
+_RELATION_WORDS = {
+    "less": "<",
+    "below": "<",
+    "under": "<",
+    "smaller": "<",
+    "lower": "<",
+    "greater": ">",
+    "above": ">",
+    "over": ">",
+    "more": ">",
+    "exceeds": ">",
+    "exceeding": ">",
+    "exceeded": ">",
+    "larger": ">",
+    "higher": ">",
+}
+_LIST_JOINERS = frozenset({",", "and", "vs", "versus", "/", "or", "respectively", "to"})
+_POSTFIX_N = re.compile(
+    r"(?i)^(?:participants?|subjects?|observations?|patients?|students?|people|persons?|values?"
+    r"|samples?|cases?|measurements?|animals?|plants?|rats?|mice|individuals?|respondents?"
+    r"|children|adults|men|women|pairs?|volunteers?|items?|units?|cars?|trees?|per)$"
+)
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A test named in the text (``test`` None for a bare family such as "t-test")."""
+
+    start: int
+    end: int
+    test: str | None
+    family: str
+    negated: bool
+    sentence: int = -1
+
+
+@dataclass
+class Reading:
+    """One figure or statement read from the text (normalised offsets)."""
+
+    kind: str
+    start: int
+    end: int
+    sentence: int
+    written: Written | None = None
+    label: str = ""
+    role: str | None = None  # df1/df2, between/within/total, low/high, first/second
+    group: int | None = None
+    pair: tuple[int, int] | None = None
+    level: float | None = None  # a confidence interval's level (0.95)
+    of: str | None = None  # what an interval or a critical value is of: mean_difference, d, ...
+    test: str | None = None  # the test the label names
+    polarity: bool | None = None  # conclusion / pair: significant?
+    higher: tuple[int, int] | None = None  # direction: (higher group, lower group)
+    sided: str | None = None  # sidedness said: one-sided / two-sided / less / greater
+    block: int | None = None
+    in_table: bool = False
+    hypothetical: bool = False
+
+    @property
+    def shown(self) -> str:
+        return self.written.shown if self.written else ""
+
+
+@dataclass
+class Block:
+    """One test's result as written in one sentence (or one table row)."""
+
+    index: int
+    sentence: int
+    start: int
+    readings: list[int] = field(default_factory=list)
+    family: str | None = None
+    test: str | None = None
+    sided: str | None = None  # stated next to it: two-sided, one-sided, less, greater
+
+
+@dataclass
+class Read:
+    """What one source says: readings in order, blocks, named tests, stated settings."""
+
+    source: str
+    mapped: Mapped
+    readings: list[Reading]
+    blocks: list[Block]
+    mentions: list[Mention]
+    sided: str | None  # sidedness said once for the whole text (None: not said, or mixed)
+    alpha: float | None  # alpha said in the text
+    other_numbers: int  # numbers read as no figure (data, years, list numbers)
+
+    def span(self, reading: Reading) -> tuple[int, int]:
+        return self.mapped.span(reading.start, reading.end)
+
+
+# --------------------------------------------------------------------------- groups
+
+
+@dataclass(frozen=True)
+class _GroupMention:
+    start: int
+    end: int
+    group: int
+
+
+_GROUP_VERBS = frozenset(
+    """had has have was were is are showed shows scored score averaged group mean median
+    values participants patients subjects performed recovered took needed reported displayed
+    exhibited demonstrated""".split()
+)
+
+
+def _aliases(names: Sequence[str]) -> list[list[str]]:
+    """Each group's names as a reader may write them: the whole name, and the words that
+    tell it apart from the others ("A" for "Treatment A" beside "Treatment B")."""
+    words = [set(re.findall(r"\w+", name.lower())) for name in names]
+    common = set.intersection(*words) if words else set()
+    out = []
+    for name, own in zip(names, words, strict=True):
+        aliases = [name.strip()]
+        distinct = [w for w in re.findall(r"\w+", name) if w.lower() not in common]
+        if len(distinct) == 1 and distinct[0].lower() != name.strip().lower():
+            clash = sum(distinct[0].lower() in other for other in words)
+            if clash == 1:
+                aliases.append(distinct[0])
+        out.append([a for a in aliases if a])
+    return out
+
+
+def _group_mentions(text: str, names: Sequence[str]) -> list[_GroupMention]:
+    found: list[tuple[int, int, int]] = []
+    for index, aliases in enumerate(_aliases(names)):
+        for alias in aliases:
+            short = len(alias) <= 2
+            flags = 0 if short else re.I
+            pattern = re.compile(rf"(?<![\w-]){re.escape(alias)}(?![\w-]|'(?:s\s+)?[a-rt-z])", flags)
+            for match in pattern.finditer(text):
+                if short and _is_article(text, match):
+                    continue
+                found.append((match.start(), match.end(), index))
+    for match in re.finditer(r"(?i)\b(?:group|sample|condition)\s*([1-9])\b", text):
+        index = int(match.group(1)) - 1
+        if index < len(names) and not any(a <= match.start() < b for a, b, _ in found):
+            found.append((match.start(), match.end(), index))
+    for match in re.finditer(r"(?i)\b(first|second|third)\s+(?:group|sample|condition)\b", text):
+        index = ("first", "second", "third").index(match.group(1).lower())
+        if index < len(names):
+            found.append((match.start(), match.end(), index))
+    found.sort(key=lambda item: (item[0], item[0] - item[1]))
+    kept: list[_GroupMention] = []
+    end = -1
+    for start, stop, index in found:
+        if start >= end:
+            kept.append(_GroupMention(start, stop, index))
+            end = stop
+    return kept
+
+
+def _is_article(text: str, match: re.Match[str]) -> bool:
+    """"A" at the start of a sentence before a lower-case word is the article, not group A."""
+    if match.group(0) not in ("A", "I", "a"):
+        return False
+    before = text[: match.start()].rstrip(" *_#>-•")
+    after = re.match(r"\s+([a-z][\w'-]*)", text[match.end() :])
+    if not after:
+        return False
+    if after.group(1) in _GROUP_VERBS:
+        return False
+    return not before or before[-1] in ".!?:\n(" or before.endswith(("\n", "|"))
+
+
+# --------------------------------------------------------------------------- tests named
+
+
+def _mentions(text: str, sentence_of: callable) -> list[Mention]:  # type: ignore[valid-type]
+    found = [
+        (m.start(), m.end(), key, family)
+        for pattern, key, family in TEST_NAMES
+        for m in pattern.finditer(text)
+    ]
+    found.sort(key=lambda item: (item[0], item[0] - item[1]))
+    kept: list[Mention] = []
+    end = -1
+    for start, stop, key, family in found:
+        if start < end:
+            continue
+        negated = bool(NEGATED.search(text[max(0, start - 40) : start]))
+        kept.append(Mention(start, stop, key, family, negated, sentence_of(start)))
+        end = stop
+    return kept
+
+
+def _sidedness(text: str) -> list[tuple[int, int, str]]:
+    out = []
+    for pattern, fixed in SIDEDNESS:
+        for match in pattern.finditer(text):
+            if NEGATED.search(text[max(0, match.start() - 40) : match.start()]) and not fixed:
+                continue
+            word = (fixed or match.group(1)).lower()
+            value = {
+                "less than": "less",
+                "greater than": "greater",
+                "not equal": "two-sided",
+                "two.sided": "two-sided",
+                "two_sided": "two-sided",
+            }.get(word, word)
+            if value.startswith("two"):
+                value = "two-sided"
+            out.append((match.start(), match.end(), value))
+    out.sort()
+    return out
+
+
+# --------------------------------------------------------------------------- the reader
+
+
+class _Reader:
+    def __init__(self, text: str, source: str, names: Sequence[str]) -> None:
+        self.source = source
+        self.mapped = normalise(text)
+        self.mapped.sub(re.compile(r"(?i)\bs\.d\.(?=\s|$|[,;)])"), "SD ")
+        self.mapped.sub(re.compile(r"(?i)\bd\.f\.(?=\s|$|[,;)=])"), "df ")
+        self.mapped.sub(re.compile(r"(?i)\bs\.e\.(?:m\.)?(?=\s|$|[,;)])"), "SE ")
+        self.mapped.sub(re.compile(r"(?i)\bC\.I\.(?=\s|$|[,;:)\[])"), "CI ")
+        self.mapped.sub(re.compile(r"\+/-|\+-(?=\s|\d)"), "±")
+        self.text = self.mapped.text
+        self.names = list(names)
+        self.tokens = tokenize(self.text)
+        self.starts = [t.start for t in self.tokens]
+        output = source == "output"
+        self.sentence = sentences(self.text, self.tokens, lines=output)
+        self.groups = _group_mentions(self.text, names)
+        self.group_starts = [g.start for g in self.groups]
+        self.mentions = _mentions(self.text, self._sentence_at)
+        self.sides = _sidedness(self.text)
+        self.readings: list[Reading] = []
+        self.consumed: set[int] = set()
+        self.fenced = self._fenced_spans() if not output else [(0, len(self.text))]
+
+    # -- positions
+
+    def _token_at(self, offset: int) -> int:
+        return bisect_left(self.starts, offset)
+
+    def _sentence_at(self, offset: int) -> int:
+        if not self.tokens:
+            return 0
+        i = min(self._token_at(offset), len(self.tokens) - 1)
+        return self.sentence[i]
+
+    def _sentence_span(self, sentence: int) -> tuple[int, int]:
+        first = bisect_left(self.sentence, sentence)
+        last = bisect_left(self.sentence, sentence + 1) - 1
+        if first >= len(self.tokens) or last < first:
+            return 0, 0
+        return self.tokens[first].start, self.tokens[last].end
+
+    def _fenced_spans(self) -> list[tuple[int, int]]:
+        spans = []
+        for match in re.finditer(r"(?ms)^[ \t]*```[^\n]*\n(.*?)^[ \t]*```", self.text):
+            spans.append((match.start(1), match.end(1)))
+        return spans
+
+    # -- groups near a place
+
+    def _groups_between(self, start: int, end: int) -> list[_GroupMention]:
+        low = bisect_left(self.group_starts, start)
+        high = bisect_left(self.group_starts, end)
+        return self.groups[low:high]
+
+    def _group_before(self, offset: int, limit: int) -> int | None:
+        found = self._groups_between(limit, offset)
+        return found[-1].group if found else None
+
+    # -- the pass
+
+    def run(self) -> Read:
+        self._tables()
+        self._stat_parentheses()
+        self._intervals()
+        self._numbers()
+        self._respectively()
+        self._sticky_groups()
+        self._statements()
+        self.readings.sort(key=lambda r: (r.start, r.end))
+        alpha = next((r.written.value for r in self.readings if r.kind == "alpha" and r.written
+                      and 0 < r.written.value < 0.5), None)
+        self.readings = [r for r in self.readings if r.kind != "alpha"]
+        blocks = self._blocks()
+        stated = {value for _, _, value in self.sides if not self._hypothetical_at(_)}
+        sided = None
+        if len(stated) == 1:
+            sided = stated.pop()
+        elif stated == {"one-sided", "less"} or stated == {"one-sided", "greater"}:
+            sided = (stated - {"one-sided"}).pop()
+        numbers = sum(1 for i, t in enumerate(self.tokens) if t.kind == "num")
+        read_numbers = len(self.consumed)
+        return Read(
+            self.source,
+            self.mapped,
+            self.readings,
+            blocks,
+            self.mentions,
+            sided,
+            alpha,
+            max(0, numbers - read_numbers),
+        )
+
+    # -- adding readings
+
+    def _add(self, kind: str, token: int | None, **fields: object) -> Reading:
+        if token is not None:
+            tok = self.tokens[token]
+            self.consumed.add(token)
+            start, end = tok.start, tok.end
+            fields.setdefault("written", tok.number)
+        else:
+            start, end = fields.pop("start"), fields.pop("end")  # type: ignore[assignment]
+        reading = Reading(kind, start, end, self._sentence_at(start), **fields)  # type: ignore[arg-type]
+        self.readings.append(reading)
+        return reading
+
+    # -- tables
+
+    def _tables(self) -> None:
+        aligned = self.source == "output"
+        cells, _ = find_cells(self.text, aligned=aligned)
+        if not aligned:
+            for a, b in self.fenced:
+                more, _ = find_cells(self.text[a:b], aligned=True)
+                cells += [
+                    Cell(c.start + a, c.end + a, c.heading, c.row_label, c.row + 10_000, c.texts)
+                    for c in more
+                ]
+        rows: dict[int, list[Cell]] = {}
+        for cell in cells:
+            rows.setdefault(cell.row, []).append(cell)
+        for row in rows.values():
+            self._table_row(row)
+
+    def _table_row(self, row: list[Cell]) -> None:
+        label_row = row[0].row_label
+        row_label = label_of(label_row) if label_row else None
+        row_groups = [g.group for g in _group_mentions(label_row, self.names)] if label_row else []
+        row_test = _test_in(label_row)
+        anova = any(
+            (lab := label_of(c.heading)) is not None and lab.kind in ("ss", "ms", "F")
+            for c in row
+        )
+        sided = None
+        for heading, value in row[0].texts:
+            if heading.lower().startswith("alternative") or value.lower() in (
+                "two-sided", "less", "greater", "one-sided"):
+                sided = {"two.sided": "two-sided"}.get(value.lower(), value.lower())
+        for cell in row:
+            heading = cell.heading.strip()
+            head = label_of(heading) if heading else None
+            head_groups = [g.group for g in _group_mentions(heading, self.names)]
+            bound = _CI_HEADINGS.get(heading.lower())
+            label = head if head is not None and head.kind not in ("statistic",) else None
+            if label is None and row_label is not None:
+                label = row_label
+            if label is None and head is not None:
+                label = head
+            kind = label.kind if label else None
+            if bound:
+                kind = "ci_low" if bound == "low" else "ci_high"
+            if kind is None:
+                continue
+            group = head_groups[0] if head_groups else (row_groups[0] if len(row_groups) == 1
+                                                         else None)
+            pair = (row_groups[0], row_groups[1]) if len(row_groups) == 2 else None
+            if pair is None and "-" in label_row and not row_groups:
+                pair = self._dash_pair(label_row)
+            if pair is None:
+                pair = self._dash_pair(label_row) if len(row_groups) == 2 else pair
+            role = label.role if label else None
+            if anova and kind in ("ss", "ms", "df", "F", "p_value"):
+                role = role or _anova_role(label_row)
+                if kind == "df":
+                    role = {"between": "df1", "within": "df2", "total": "total"}.get(role or "",
+                                                                                     role)
+            test = row_test or (label.test if label else None) or _test_in(heading)
+            self._cell(cell, kind, label_text=heading or label_row, role=role, group=group,
+                       pair=pair, test=test, sided=sided)
+
+    def _dash_pair(self, label: str) -> tuple[int, int] | None:
+        """``B-A`` (R's TukeyHSD rows) -> (B, A)."""
+        for sep in ("-", "–", " vs ", " vs. ", "/"):
+            if sep in label:
+                left, _, right = label.partition(sep)
+                a = [g.group for g in _group_mentions(left.strip(), self.names)]
+                b = [g.group for g in _group_mentions(right.strip(), self.names)]
+                if len(a) == 1 and len(b) == 1 and a[0] != b[0]:
+                    return a[0], b[0]
+        return None
+
+    def _cell(self, cell: Cell, kind: str, label_text: str, **fields: object) -> None:
+        first = self._token_at(cell.start)
+        numbers = [
+            i for i in range(first, len(self.tokens))
+            if self.tokens[i].start < cell.end and self.tokens[i].kind == "num"
+        ]
+        if not numbers:
+            return
+        text = self.text[cell.start : cell.end]
+        op = re.match(r"\s*([<>≤≥])", text)
+        written = self.tokens[numbers[0]].number
+        if written is not None and op:
+            written = written.with_bound(bound_of(op.group(1)))
+        pair = fields.get("pair")
+        if pair is not None:
+            kind = {"mean_difference": "pair_difference", "p_value": "pair_p"}.get(kind, kind)
+        if len(numbers) == 2 and text.strip().startswith(("[", "(")):
+            for index, role_kind in zip(numbers, ("ci_low", "ci_high"), strict=True):
+                self._add(role_kind, index, label=label_text, in_table=True, level=_level(label_text),
+                          **{k: v for k, v in fields.items() if k in ("group", "pair", "test")})
+            return
+        self._add(kind, numbers[0], written=written, label=label_text, in_table=True, **fields)
+        if len(numbers) == 2:  # "5.15 (0.91)" or "5.15 ± 0.91": a mean and its spread
+            spread = "se" if re.search(r"(?i)\bse|sem|standard error", label_text) else "sd"
+            self._add(spread, numbers[1], label=label_text, in_table=True,
+                      group=fields.get("group"))
+        for extra in numbers[2:]:
+            self.consumed.add(extra)
+
+    # -- t(18), F(2, 27), χ²(2, N = 30)
+
+    def _stat_parentheses(self) -> None:
+        tokens = self.tokens
+        for i, token in enumerate(tokens):
+            if token.kind != "word":
+                continue
+            sub = re.fullmatch(r"(t|F|χ²|H|r|z|Q|U|W)_(\d+(?:\.\d+)?)", token.text)
+            label = label_of(token.text) if not sub else label_of(sub.group(1))
+            if label is None or label.kind not in STAT_KINDS | {"critical"}:
+                continue
+            if sub:
+                df_text = sub.group(2)
+                start = token.start + len(sub.group(1)) + 1
+                written = _written(df_text)
+                if written is not None:
+                    self._add("df", None, start=start, end=token.end, written=written,
+                              label="df", role="df" if label.kind != "F" else "df1")
+                continue
+            if i + 1 >= len(tokens) or tokens[i + 1].text != "(":
+                continue
+            close = _closing(tokens, i + 1)
+            if close is None or close - i > 14:
+                continue
+            after = close + 1
+            while after < len(tokens) and tokens[after].text in (":", "=") or (
+                after < len(tokens) and tokens[after].kind == "rel"):
+                after += 1
+            if after >= len(tokens) or tokens[after].kind != "num":
+                continue
+            inner = list(range(i + 2, close))
+            nums = [j for j in inner if tokens[j].kind == "num"]
+            n_index = next(
+                (j for j in nums if j >= 2 and tokens[j - 1].kind == "rel"
+                 and tokens[j - 2].text in ("N", "n")), None)
+            dfs = [j for j in nums if j != n_index]
+            if not dfs or len(dfs) > 2:
+                continue
+            roles = ["df1", "df2"] if len(dfs) == 2 else ["df"]
+            for j, role in zip(dfs, roles, strict=True):
+                self._add("df", j, label="df", role=role)
+            if n_index is not None:
+                self._add("n", n_index, label="N", role="total")
+
+    # -- confidence intervals
+
+    def _intervals(self) -> None:
+        tokens = self.tokens
+        for i, token in enumerate(tokens):
+            if token.kind != "word":
+                continue
+            word = token.lower
+            if word in ("ci", "ci95", "interval") or (
+                word == "confidence" and i + 1 < len(tokens) and tokens[i + 1].lower == "interval"
+            ):
+                self._interval_from(i)
+        # bare intervals right after a figure: "d = 3.0 [1.2, 4.8]", "-12.27 (-16.17, -8.37)"
+        for i in range(len(tokens) - 4):
+            if tokens[i].text not in "[(" or i in self.consumed:
+                continue
+            a, sep, b = i + 1, i + 2, i + 3
+            if not (tokens[a].kind == "num" and tokens[b].kind == "num"
+                    and tokens[sep].text in (",", ";") and i + 4 < len(tokens)
+                    and tokens[i + 4].text in "])"):
+                continue
+            if a in self.consumed or b in self.consumed:
+                continue
+            previous = i - 1
+            if previous < 0 or tokens[previous].kind != "num":
+                continue
+            self._pending_bare.append((previous, a, b))
+
+    _pending_bare: list[tuple[int, int, int]]
+
+    def _interval_from(self, i: int) -> None:
+        tokens = self.tokens
+        level = None
+        level_token = None
+        # "95% CI", "95 % confidence interval", "95 percent confidence interval"
+        back = i - 1
+        if back >= 0 and tokens[back].text == "%":
+            back -= 1
+        elif back >= 0 and tokens[back].lower == "percent":
+            back -= 1
+        if back >= 0 and tokens[back].kind == "num" and back != i - 1 and 50 <= (
+                tokens[back].number.value if tokens[back].number else 0) < 100:
+            level_token = back
+        j = i + 1
+        if tokens[i].lower == "confidence":
+            j += 1
+        if j < len(tokens) and tokens[j].text == "%" and tokens[i].lower == "ci95":
+            j += 1
+            level = 0.95
+        # "CI (95%)", "CI95%"
+        if j + 2 < len(tokens) and tokens[j].text == "(" and tokens[j + 1].kind == "num" and (
+                tokens[j + 2].text == "%"):
+            level_token = j + 1
+            j = (_closing(tokens, j) or j + 2) + 1
+        of: str | None = None
+        group: int | None = None
+        steps = 0
+        while j < len(tokens) and steps < 12:
+            tok = tokens[j]
+            if tok.kind == "num":
+                break
+            if tok.kind == "nl" and self.source != "output":
+                if steps > 0:
+                    return
+            low = tok.lower
+            if low in ("difference", "diff", "mean", "means"):
+                of = of or "mean_difference"
+            elif low in ("d", "g", "effect", "dz"):
+                of = {"d": "d", "g": "g", "dz": "dz"}.get(low, "effect")
+            groups = self._groups_between(tok.start, tok.end)
+            if groups and of is None:
+                group = groups[0].group
+            if tok.kind == "word" and low not in _CI_WORDS and not groups and low not in (
+                    "difference", "diff", "mean", "means", "d", "g", "effect", "dz"):
+                if steps > 5:
+                    return
+            j += 1
+            steps += 1
+        else:
+            return
+        if j + 1 >= len(tokens):
+            return
+        first = j
+        second = j + 1
+        if tokens[second].kind != "num" or tokens[second].text[0] not in "-+":
+            sep = tokens[second].text.lower() if second < len(tokens) else ""
+            if sep not in (",", ";", "to", "–", "—", "-", "and", ".", "…"):
+                if tokens[second].kind != "num":
+                    return
+            else:
+                second = j + 2
+                if tokens[second - 1].text == "." and second < len(tokens) and tokens[
+                        second].text == ".":
+                    second += 1
+        elif tokens[second].start != tokens[first].end and self.source != "output" and (
+                tokens[second].start - tokens[first].end > 1):
+            return
+        if second >= len(tokens) or tokens[second].kind != "num":
+            return
+        if first in self.consumed or second in self.consumed:
+            return
+        written_high = tokens[second].number
+        if (tokens[second].start == tokens[first].end and written_high is not None
+                and tokens[second].text.startswith("-")):
+            written_high = written_high.negated()  # 8.37-16.17: a range, not a minus sign
+        if level_token is not None and tokens[level_token].number is not None:
+            level = tokens[level_token].number.value / 100
+            self._add("ci_level", None, start=tokens[level_token].start,
+                      end=tokens[level_token + 1].end if level_token + 1 < len(tokens)
+                      else tokens[level_token].end,
+                      written=tokens[level_token].number, label="CI level", level=level, of=of,
+                      group=group)
+            self.consumed.add(level_token)
+        label = self.text[tokens[i].start : tokens[i].end]
+        self._add("ci_low", first, label=label, level=level, of=of, group=group)
+        self._add("ci_high", second, written=written_high, label=label, level=level, of=of,
+                  group=group)
+
+    # -- numbers by their labels
+
+    def _numbers(self) -> None:
+        tokens = self.tokens
+        previous: Reading | None = None
+        by_token: dict[int, Reading] = {}
+        for r in self.readings:
+            i = self._token_at(r.start)
+            if i < len(tokens) and tokens[i].start == r.start:
+                by_token[i] = r
+        for i, token in enumerate(tokens):
+            if token.kind != "num":
+                continue
+            if i in self.consumed:
+                previous = by_token.get(i, previous)
+                continue
+            reading = self._labelled(i) or self._postfix(i) or self._continued(i, previous)
+            if reading is None:
+                reading = self._spread(i, previous)
+            if reading is not None:
+                by_token[i] = reading
+                previous = reading
+        for previous_index, a, b in getattr(self, "_pending_bare", []):
+            prior = by_token.get(previous_index)
+            if prior is None or a in self.consumed or b in self.consumed:
+                continue
+            of = prior.kind if prior.kind in ("mean_difference", "d", "g", "dz", "mean",
+                                              "pair_difference", "eta2", "omega2") else None
+            if of is None:
+                continue
+            self._add("ci_low", a, label="interval", of=of, group=prior.group, pair=prior.pair)
+            self._add("ci_high", b, label="interval", of=of, group=prior.group, pair=prior.pair)
+
+    def _labelled(self, i: int) -> Reading | None:
+        """The label before the number at ``i``: ``label [(...)] [for group] rel|fillers NUM``."""
+        tokens = self.tokens
+        sentence = self.sentence[i]
+        j = i - 1
+        op: str | None = None
+        group: int | None = None
+        sided: str | None = None
+        skipped = 0
+        while j >= 0 and self.sentence[j] == sentence and skipped < 8:
+            tok = tokens[j]
+            if tok.kind == "rel" or tok.text in (":", "≈"):
+                op = op or tok.text
+                j -= 1
+                continue
+            if tok.text == "(" and j == i - 1:
+                j -= 1
+                continue
+            if tok.text == "," and j == i - 1 and j >= 1 and tokens[j - 1].kind == "word":
+                if label_of(tokens[j - 1].text) is None:
+                    return None
+                j -= 1
+                continue
+            if tok.text == ")":
+                open_at = _opening(tokens, j)
+                if open_at is None or j - open_at > 12:
+                    return None
+                inner = self.text[tokens[open_at].start : tok.end]
+                inner_groups = self._groups_between(tokens[open_at].start, tok.end)
+                if inner_groups:
+                    group = inner_groups[0].group
+                side = _sidedness(inner)
+                if side:
+                    sided = side[0][2]
+                j = open_at - 1
+                skipped += 1
+                continue
+            if tok.kind == "word":
+                groups = self._groups_between(tok.start, tok.end)
+                if groups:
+                    # "mean for A was", "A's mean": keep looking for the label
+                    group = groups[-1].group if group is None else group
+                    j -= 1
+                    skipped += 1
+                    continue
+                low = tok.lower
+                if low in _RELATION_WORDS and (j + 1 < i and tokens[j + 1].lower == "than"):
+                    op = op or _RELATION_WORDS[low]
+                    j -= 1
+                    continue
+                if low == "than" and j - 1 >= 0 and tokens[j - 1].lower in _RELATION_WORDS:
+                    op = op or _RELATION_WORDS[tokens[j - 1].lower]
+                    j -= 2
+                    continue
+                if low in ("less", "greater", "below", "above", "under", "exceeds") and not (
+                        label_of(tok.text)):
+                    op = op or _RELATION_WORDS.get(low)
+                    j -= 1
+                    continue
+                found = self._label_ending(j)
+                if found is not None:
+                    return self._from_label(i, found, op, group, sided)
+                if low in _FILLERS or low in ("for", "in", "among", "within", "than", "from"):
+                    j -= 1
+                    skipped += 1
+                    continue
+                return None
+            if tok.text in ("*", "'", '"', "-") and skipped < 6:
+                j -= 1
+                continue
+            return None
+        return None
+
+    def _label_ending(self, j: int) -> tuple[int, int, Label] | None:
+        """(first token, last token, label) of the longest label phrase ending at token ``j``."""
+        tokens = self.tokens
+        for width in (4, 3, 2, 1):
+            first = j - width + 1
+            if first < 0:
+                continue
+            words = tokens[first : j + 1]
+            if any(t.kind not in ("word", "other") for t in words):
+                continue
+            if any(t.kind == "other" and t.text not in ("'", "%", "(", ")", ">") for t in words):
+                continue
+            if any(self.sentence[first + k] != self.sentence[j] for k in range(width)):
+                continue
+            phrase = self.text[words[0].start : words[-1].end]
+            label = label_of(phrase)
+            if label is not None:
+                return first, j, label
+        return None
+
+    def _from_label(
+        self,
+        i: int,
+        found: tuple[int, int, Label],
+        op: str | None,
+        group: int | None,
+        sided: str | None,
+    ) -> Reading | None:
+        first, last, label = found
+        tokens = self.tokens
+        written = tokens[i].number
+        if written is None:
+            return None
+        phrase = self.text[tokens[first].start : tokens[last].end]
+        if op:
+            written = written.with_bound(bound_of(op))
+        elif tokens[i].start >= 2 and self.text[tokens[i].start - 1] in "<>":
+            written = written.with_bound(bound_of(self.text[tokens[i].start - 1]))
+        kind = label.kind
+        role = label.role
+        if kind == "effect":
+            kind = "effect"
+        if kind == "mean" and role in ("first", "second"):
+            group = 0 if role == "first" else 1
+        if kind in GROUP_KINDS and group is None:
+            group = self._group_before(tokens[first].start, self._sentence_span(
+                self.sentence[i])[0])
+        if kind == "mean_difference":
+            pair = self._pair_near(i)
+        else:
+            pair = None
+        if kind in ("t", "chi2", "H", "F") and written.value and tokens[first].text in ("t",):
+            pass
+        reading = self._add(kind, i, written=written, label=phrase, role=role, group=group,
+                            test=label.test, sided=sided, pair=pair)
+        return reading
+
+    def _pair_near(self, i: int) -> tuple[int, int] | None:
+        start, _ = self._sentence_span(self.sentence[i])
+        found = [g.group for g in self._groups_between(start, self.tokens[i].start)]
+        distinct = list(dict.fromkeys(found))
+        if len(distinct) == 2:
+            return distinct[0], distinct[1]
+        return None
+
+    def _postfix(self, i: int) -> Reading | None:
+        """"18 degrees of freedom", "10 participants", "a 95% confidence level"."""
+        tokens = self.tokens
+        written = tokens[i].number
+        if written is None or i + 1 >= len(tokens):
+            return None
+        after = [t for t in tokens[i + 1 : i + 5] if self.sentence[tokens.index(t)] ==
+                 self.sentence[i]] if False else tokens[i + 1 : i + 5]
+        words = " ".join(t.lower for t in after if t.kind == "word")
+        if re.match(r"(?:degrees? of freedom|df|d f)\b", words):
+            return self._add("df", i, label="degrees of freedom")
+        if after and after[0].kind == "word" and _POSTFIX_N.match(after[0].text) and float(
+                written.value).is_integer() and written.value > 1:
+            group = None
+            span_end = after[min(3, len(after) - 1)].end
+            groups = self._groups_between(tokens[i].end, span_end)
+            if groups:
+                group = groups[0].group
+            else:
+                group = self._group_before(tokens[i].start, self._sentence_span(
+                    self.sentence[i])[0])
+            if re.search(r"\b(?:per|each|in each|both)\b", words) and group is None:
+                return self._add("n", i, label=after[0].text, role="each")
+            if group is None:
+                return None
+            return self._add("n", i, label=after[0].text, group=group)
+        return None
+
+    def _continued(self, i: int, previous: Reading | None) -> Reading | None:
+        """"means of 5.1 and 4.2": a number right after a read one, joined by and/vs/","."""
+        if previous is None or previous.kind in ("ci_low", "ci_high", "ci_level", "df"):
+            return None
+        tokens = self.tokens
+        j = self._token_at(previous.end)
+        if j >= len(tokens) or tokens[j].end != previous.end:
+            j = self._token_at(previous.start)
+        joined = []
+        k = j + 1
+        while k < i:
+            tok = tokens[k]
+            if tok.lower in _LIST_JOINERS or tok.text in ("(", ")") or (
+                tok.kind == "word" and self._groups_between(tok.start, tok.end)
+            ) or tok.lower in ("for", "in", "the", "group", "of"):
+                joined.append(tok)
+                k += 1
+                continue
+            return None
+        if k != i or not joined or self.sentence[i] != previous.sentence:
+            return None
+        written = tokens[i].number
+        if written is None:
+            return None
+        if previous.written is not None and previous.written.bound != "=":
+            written = written.with_bound(previous.written.bound)
+        group = None
+        between = self._groups_between(previous.end, tokens[i].start)
+        kind = previous.kind
+        if kind in GROUP_KINDS or (previous.group is not None):
+            group = between[-1].group if between else None
+        if kind in STAT_KINDS and kind != "statistic":
+            return None  # "t = 2.1, 3.4" is not a list of statistics people write
+        return self._add(kind, i, written=written, label=previous.label, role=previous.role,
+                         group=group, test=previous.test, level=previous.level, of=previous.of)
+
+    def _spread(self, i: int, previous: Reading | None) -> Reading | None:
+        """"40.03 ± 2.99", "M = 5.15 (0.91)": the spread of the figure before it."""
+        tokens = self.tokens
+        if i < 1 or previous is None or previous.kind not in ("mean", "median", "mean_difference"):
+            return None
+        before = tokens[i - 1]
+        prior_end = previous.end
+        gap = self.text[prior_end : tokens[i].start].strip()
+        sentence_text = self.text[slice(*self._sentence_span(self.sentence[i]))]
+        if gap == "±" or before.text == "±":
+            spread = "se" if re.search(r"(?i)±\s*(?:se|sem|s\.e)|\bse\b|\bsem\b|standard error",
+                                       sentence_text) else "sd"
+            return self._add(spread, i, label="±", group=previous.group)
+        if gap == "(" and previous.kind == "mean":
+            return self._add("sd", i, label="(SD)", group=previous.group)
+        return None
+
+    def _respectively(self) -> None:
+        """"... were 5.15 and 4.20 for A and B, respectively": numbers to groups in order."""
+        by_sentence: dict[int, list[Reading]] = {}
+        for r in self.readings:
+            if r.kind in GROUP_KINDS and not r.in_table:
+                by_sentence.setdefault(r.sentence, []).append(r)
+        for sentence, readings in by_sentence.items():
+            start, end = self._sentence_span(sentence)
+            groups = list(dict.fromkeys(g.group for g in self._groups_between(start, end)))
+            by_kind: dict[str, list[Reading]] = {}
+            for r in readings:
+                by_kind.setdefault(r.kind, []).append(r)
+            text = self.text[start:end].lower()
+            for same in by_kind.values():
+                if len(same) < 2 or len(same) != len(groups):
+                    continue
+                assigned = [r.group for r in same]
+                explicit = "respectively" in text
+                if explicit or len(set(g for g in assigned if g is not None)) < len(same):
+                    first_group_at = self._groups_between(start, end)[0].start
+                    if explicit or first_group_at < same[0].start:
+                        for r, g in zip(same, groups, strict=True):
+                            r.group = g
+
+    def _sticky_groups(self) -> None:
+        """A heading or lead line that names one group ("### Group A", "**B:**") is the group
+        of the figures under it that name none."""
+        current: int | None = None
+        current_until = -1
+        heading_lines = []
+        for match in re.finditer(r"(?m)^[ \t]*(?:#+\s*|[-*•]\s*)?(?:\*\*)?([^\n:]{1,40}?)"
+                                 r"(?:\*\*)?\s*:?\s*$", self.text):
+            groups = _group_mentions(match.group(1), self.names)
+            if len(groups) == 1 and len(match.group(1).split()) <= 4:
+                heading_lines.append((match.start(), match.end(), groups[0].group))
+        if not heading_lines:
+            return
+        for r in self.readings:
+            while heading_lines and heading_lines[0][0] <= r.start:
+                _, current_until, current = heading_lines.pop(0)
+                current_until = self._paragraph_end(current_until)
+            if r.kind in GROUP_KINDS and r.group is None and current is not None and (
+                    r.start <= current_until):
+                r.group = current
+
+    def _paragraph_end(self, offset: int) -> int:
+        blank = re.compile(r"\n[ \t]*\n|\n[ \t]*#").search(self.text, offset + 1)
+        return blank.start() if blank else len(self.text)
+
+    # -- statements
+
+    def _hypothetical_at(self, offset: int) -> bool:
+        start, end = self._sentence_span(self._sentence_at(offset))
+        clause = self.text[start : max(offset, start)]
+        sentence = self.text[start:end]
+        return bool(_HYPOTHETICAL.search(clause)) or sentence.rstrip().endswith("?")
+
+    def _statements(self) -> None:
+        if self.source == "output":
+            return
+        self._conclusions()
+        self._directions()
+        self._tests_named()
+        self._sided_claims()
+
+    def _conclusions(self) -> None:
+        claimed: set[tuple[int, int]] = set()
+        for match in _CONCLUSION.finditer(self.text):
+            start, end = match.span()
+            clause_start = _clause_start(self.text, start)
+            clause = self.text[clause_start:start]
+            word = match.group(0).lower()
+            if _NOT_CONCLUSION.match(self.text, end) or _NOT_CONCLUSION_BEFORE.search(clause):
+                continue
+            if self._hypothetical_at(start) or self._in_code(start):
+                continue
+            sentence = self._sentence_at(start)
+            key = (sentence, clause_start)
+            if key in claimed:
+                continue
+            negative = bool(_NEGATIVE_CONCLUSION.search(word)) or bool(_NEGATORS.search(clause))
+            if word.startswith(("fail", "insufficient", "not enough", "no evidence", "little")):
+                negative = True
+            if "reject" in word and not word.startswith(("fail", "do not", "did not", "cannot",
+                                                         "can not", "not")):
+                negative = bool(_NEGATORS.search(clause))
+            claimed.add(key)
+            clause_end = _clause_end(self.text, end)
+            groups = list(dict.fromkeys(
+                g.group for g in self._groups_between(clause_start, clause_end)))
+            pair = (groups[0], groups[1]) if len(groups) == 2 else None
+            kind = "pair" if pair is not None and len(self.names) > 2 else "conclusion"
+            self._add(kind, None, start=start, end=end, label=match.group(0),
+                      polarity=not negative, pair=pair)
+
+    def _directions(self) -> None:
+        for match in _COMPARATIVE.finditer(self.text):
+            start, end = match.span()
+            if self._in_code(start) or self._hypothetical_at(start):
+                continue
+            after = self.text[end : end + 24]
+            if re.match(r"\s*(?:than\s+)?(?:or\s+equal\s+)?(?:to\s+)?(?:the\s+)?(?:alpha|α|"
+                        r"significance|\.?\d|p\b|critical|chance|expected|one|zero)", after, re.I):
+                continue
+            word = match.group("word").lower()
+            up = word in _UP_WORDS
+            clause_start = _clause_start(self.text, start)
+            clause_end = _clause_end(self.text, end)
+            before = self._groups_between(clause_start, start)
+            after_groups = self._groups_between(end, clause_end)
+            than = re.search(r"\bthan\b", self.text[end:clause_end])
+            subject: int | None = None
+            other: int | None = None
+            if match.group("from"):
+                continue
+            if before:
+                subject = before[-1].group
+                if than:
+                    rest = [g for g in after_groups if g.start >= end + than.start()]
+                    other = rest[0].group if rest else None
+                elif len(before) >= 2 and before[-2].group != subject:
+                    continue  # "A and B: B higher" is too loose to read
+            elif after_groups:
+                subject = after_groups[0].group
+                if than:
+                    rest = [g for g in after_groups if g.start >= end + than.start()]
+                    other = rest[0].group if rest else None
+            if subject is None:
+                continue
+            if other is None and len(self.names) == 2 and (than or not after_groups):
+                other = 1 - subject
+            if other is None or other == subject:
+                continue
+            higher = (subject, other) if up else (other, subject)
+            span_end = end + than.end() if than and than.start() < 6 else end
+            self._add("direction", None, start=start, end=span_end, label=match.group(0),
+                      higher=higher)
+        for match in _CHANGE.finditer(self.text):
+            groups = self._groups_between(match.start(), match.end() + 60)
+            clause_end = _clause_end(self.text, match.end())
+            groups = [g for g in groups if g.start < clause_end]
+            if len(groups) < 2 or groups[0].group == groups[1].group:
+                continue
+            if self._hypothetical_at(match.start()):
+                continue
+            up = match.group("word").lower().startswith(("increas", "rose", "grew", "went up",
+                                                           "improv", "climb"))
+            first, second = groups[0].group, groups[1].group
+            higher = (second, first) if up else (first, second)
+            self._add("direction", None, start=match.start(), end=match.end(),
+                      label=match.group(0), higher=higher)
+
+    def _tests_named(self) -> None:
+        for mention in self.mentions:
+            if mention.negated or mention.test is None or self._in_code(mention.start):
+                continue
+            if mention.test == "post_hoc":
+                continue
+            start, end = self._sentence_span(mention.sentence)
+            sentence = self.text[start:end]
+            has_figures = any(
+                r.sentence == mention.sentence and r.kind in TEST_KINDS for r in self.readings
+            )
+            used = _USED.search(sentence)
+            heading = sentence.lstrip().startswith("#") or self.text[end : end + 2].startswith(
+                ("\n", ":")) and len(sentence) < 80
+            if not (has_figures or used or heading):
+                continue
+            if _GENERIC_TEST.search(sentence) and not has_figures:
+                continue
+            self._add("test", None, start=mention.start, end=mention.end,
+                      label=self.text[mention.start : mention.end], test=mention.test)
+
+    def _sided_claims(self) -> None:
+        for start, end, value in self.sides:
+            if self._in_code(start) or self._hypothetical_at(start):
+                continue
+            if re.match(r"alternative\s*=", self.text[start:end]):
+                continue
+            self._add("sidedness", None, start=start, end=end, label=self.text[start:end],
+                      sided=value)
+
+    def _in_code(self, offset: int) -> bool:
+        return any(a <= offset < b for a, b in self.fenced) and self.source != "output"
+
+    # -- blocks
+
+    def _blocks(self) -> list[Block]:
+        blocks: list[Block] = []
+        current: Block | None = None
+        kinds: set[str] = set()
+        by_sentence_sticky: dict[int, Mention | None] = {}
+        sticky: Mention | None = None
+        for index, reading in enumerate(self.readings):
+            if reading.kind not in TEST_KINDS or reading.pair is not None:
+                continue
+            if reading.group is not None and reading.kind in ("p_value", "W", "statistic"):
+                pass
+            kind = reading.kind + (reading.role or "") if reading.kind in ("df", "ss", "ms") else (
+                reading.kind)
+            starts = (
+                current is None
+                or reading.sentence != current.sentence
+                or (reading.kind in STAT_KINDS and kinds & (STAT_KINDS | {"p_value"}))
+                or kind in kinds
+                or self._other_test_between(current, reading)
+            )
+            if starts:
+                current = Block(len(blocks), reading.sentence, reading.start)
+                blocks.append(current)
+                kinds = set()
+            assert current is not None
+            current.readings.append(index)
+            reading.block = current.index
+            kinds.add(kind)
+        for block in blocks:
+            self._tag(block, blocks, by_sentence_sticky)
+        del sticky
+        return blocks
+
+    def _other_test_between(self, block: Block, reading: Reading) -> bool:
+        last = self.readings[block.readings[-1]]
+        for mention in self.mentions:
+            if last.end <= mention.start < reading.start and not mention.negated:
+                family = block.family or self._family_of(block)
+                if family is None or mention.family != family:
+                    return True
+        return False
+
+    def _family_of(self, block: Block) -> str | None:
+        for index in block.readings:
+            reading = self.readings[index]
+            if reading.test:
+                return FAMILY.get(reading.test)
+            if reading.kind in SYMBOL_FAMILY:
+                return SYMBOL_FAMILY[reading.kind]
+        return None
+
+    def _tag(self, block: Block, blocks: list[Block], cache: dict[int, Mention | None]) -> None:
+        readings = [self.readings[i] for i in block.readings]
+        first, last = readings[0], readings[-1]
+        symbol_family = self._family_of(block)
+        start, end = self._sentence_span(block.sentence)
+        previous_block_end = max(
+            (self.readings[b.readings[-1]].end for b in blocks
+             if b.sentence == block.sentence and b.index < block.index), default=start)
+        named = [m for m in self.mentions if not m.negated and m.sentence == block.sentence]
+
+        def fits(m: Mention) -> bool:
+            return symbol_family is None or _compatible(m.family, symbol_family, readings)
+
+        chosen = None
+        for pool in (
+            [m for m in named if previous_block_end <= m.start < first.start and fits(m)],
+            [m for m in named if first.start <= m.start <= last.end + 40 and fits(m)
+             and not re.search(r"[;.]\s", self.text[last.end : m.start])],
+            [m for m in named if start <= m.start < first.start and fits(m)],
+        ):
+            specific = [m for m in pool if m.test]
+            if specific:
+                chosen = specific[-1] if pool is not None else None
+                break
+            if pool:
+                chosen = pool[-1]
+                break
+        if chosen is None:
+            chosen = self._heading_mention(block.sentence, cache)
+            if chosen is not None and not fits(chosen):
+                chosen = None
+        label_test = next((r.test for r in readings if r.test), None)
+        block.test = label_test or (chosen.test if chosen else None)
+        block.family = (
+            FAMILY.get(block.test) if block.test else None
+        ) or (chosen.family if chosen else None) or symbol_family
+        if block.family == "post_hoc":
+            block.test = "post_hoc"
+        if block.family in ("kruskal",):
+            for r in readings:
+                if r.kind == "chi2":
+                    r.kind = "H"
+        sided = next((r.sided for r in readings if r.sided), None)
+        if sided is None:
+            sentence_sides = [v for s, _, v in self.sides if start <= s < end]
+            if len(set(sentence_sides)) == 1:
+                sided = sentence_sides[0]
+        block.sided = sided
+
+    def _heading_mention(self, sentence: int, cache: dict[int, Mention | None]) -> Mention | None:
+        """The test a heading or lead line above names ("## Welch's t-test", "Mann-Whitney:")."""
+        if sentence in cache:
+            return cache[sentence]
+        result: Mention | None = None
+        for s in range(sentence - 1, max(-1, sentence - 12), -1):
+            start, end = self._sentence_span(s)
+            line = self.text[start:end]
+            named = [m for m in self.mentions if m.sentence == s and not m.negated]
+            has_figures = any(r.sentence == s and r.kind in TEST_KINDS for r in self.readings)
+            if self.source == "output":
+                if named and not has_figures:
+                    result = sorted(named, key=lambda m: m.test is None)[0]
+                    break
+                if "\f" in line:
+                    break
+                continue
+            if named and not has_figures and (
+                line.lstrip().startswith(("#", "*")) or line.rstrip().endswith(":")
+                or len(line) < 60
+            ):
+                result = sorted(named, key=lambda m: m.test is None)[0]
+                break
+            if line.lstrip().startswith("#") or "\n\n" in self.text[end : end + 3]:
+                break
+        cache[sentence] = result
+        return result
+
+
+_CI_WORDS = frozenset(
+    "for of on the in was is were ranged ranging from spans spanning between around about "
+    "percent level interval confidence lies lay a an its true population".split()
+)
+
+
+def _compatible(family: str, symbol_family: str, readings: Sequence[Reading]) -> bool:
+    if family == symbol_family:
+        return True
+    kinds = {r.kind for r in readings}
+    if family == "signed_rank" and kinds & {"W", "z", "statistic"}:
+        return True
+    if family == "rank_sum" and kinds & {"W", "z", "U", "statistic"}:
+        return True
+    if family in ("shapiro",) and kinds & {"W", "statistic"}:
+        return True
+    if family in ("levene",) and kinds & {"F", "W", "statistic"}:
+        return True
+    if family == "kruskal" and kinds & {"chi2", "H"}:
+        return True
+    if family == "anova" and symbol_family == "t":
+        return False
+    return symbol_family is None
+
+
+def _test_in(text: str) -> str | None:
+    for pattern, key, _ in TEST_NAMES:
+        if key and pattern.search(text):
+            return key
+    return None
+
+
+def _anova_role(row_label: str) -> str:
+    low = row_label.lower()
+    if re.search(r"resid|within|error", low):
+        return "within"
+    if "total" in low:
+        return "total"
+    return "between"
+
+
+def _level(label: str) -> float | None:
+    match = re.search(r"(\d{2}(?:\.\d+)?)\s*%", label)
+    return float(match.group(1)) / 100 if match else None
+
+
+def _written(text: str) -> Written | None:
+    match = NUMBER.fullmatch(text)
+    from assistant_core.claims.written import written_from
+
+    return written_from(match) if match else None
+
+
+def _closing(tokens: Sequence[Token], open_at: int) -> int | None:
+    depth = 0
+    for k in range(open_at, min(len(tokens), open_at + 30)):
+        if tokens[k].text == "(":
+            depth += 1
+        elif tokens[k].text == ")":
+            depth -= 1
+            if depth == 0:
+                return k
+    return None
+
+
+def _opening(tokens: Sequence[Token], close_at: int) -> int | None:
+    depth = 0
+    for k in range(close_at, max(-1, close_at - 30), -1):
+        if tokens[k].text == ")":
+            depth += 1
+        elif tokens[k].text == "(":
+            depth -= 1
+            if depth == 0:
+                return k
+    return None
+
+
+def _clause_start(text: str, offset: int) -> int:
+    low = max(0, offset - 300)
+    cut = max(
+        text.rfind(". ", low, offset),
+        text.rfind("; ", low, offset),
+        text.rfind("\n", low, offset),
+        text.rfind(", but ", low, offset),
+        text.rfind(", while ", low, offset),
+        text.rfind(", whereas ", low, offset),
+        text.rfind(", and ", low, offset),
+    )
+    return cut + 1 if cut >= 0 else low
+
+
+def _clause_end(text: str, offset: int) -> int:
+    ends = [text.find(mark, offset, offset + 300) for mark in (". ", "; ", "\n", ", but ",
+                                                               ", while ", ", whereas ")]
+    found = [e for e in ends if e >= 0]
+    return min(found) if found else min(len(text), offset + 300)
+
+
+_CONCLUSION = re.compile(
+    r"(?i)\b(?:(?:fail(?:ed|s)?|do(?:es)?\s+not|did\s+not|cannot|can\s*not|could\s+not|not)"
+    r"\s+(?:to\s+)?reject(?:ed)?(?:\s+(?:the\s+)?(?:null(?:\s+hypothesis)?|h0|h₀))?"
+    r"|reject(?:ed|s|ing)?\s+(?:the\s+)?(?:null(?:\s+hypothesis)?|h0|h₀)"
+    r"|(?:not\s+|non[- ]?|in)?(?:statistically\s+)?significant(?:ly)?"
+    r"|n\.s\.(?=\s|$|[,;)])"
+    r"|(?:no|insufficient|not\s+enough|little|strong|some|sufficient)\s+(?:statistical\s+)?"
+    r"evidence)"
+)
+_NEGATIVE_CONCLUSION = re.compile(r"(?i)^(?:not\s|non|in(?=significant)|n\.s\.|no\s|fail|"
+                                  r"insufficient|not enough|little|do(?:es)? not|did not|cannot|"
+                                  r"can\s*not|could not)")
+_NEGATORS = re.compile(
+    r"(?i)\b(?:not|no|never|neither|nor|without|lack(?:ed|s)?|n't|fail(?:ed|s)?|cannot|"
+    r"absence|nothing)\b(?![^,;]*\b(?:but|however)\b)|n't\b"
+)
+_NOT_CONCLUSION = re.compile(
+    r"(?i)\s*(?:level|threshold|cut-?off|criterion|figures|digits|test(?:ing)?\s+(?:of|for))\b"
+)
+_NOT_CONCLUSION_BEFORE = re.compile(
+    r"(?i)(?:level\s+of|test(?:s|ing)?\s+(?:of|for)|to\s+(?:assess|determine|test|see|check)"
+    r"(?:\s+\w+){0,3}|whether|if)\s*(?:\w+\s+){0,3}$"
+)
+_HYPOTHETICAL = re.compile(
+    r"(?i)(?:^|[.;:]\s+|\n\s*[-*]?\s*)(?:if|when|whenever|unless|should|suppose|assuming)\b"
+    r"|\b(?:would|could|might)\s+(?:be|have|indicate|suggest|mean)\b|\bwhether\b"
+    r"|\b(?:to\s+(?:determine|test|assess|see|check)|hypothes[ie]s?\s*:)|\bH[01₀₁]\s*:"
+    r"|\bnull hypothesis\s+(?:is|states|says)\b|\balternative hypothesis\s+(?:is|states|says)\b"
+)
+_UP_WORDS = frozenset(
+    "higher greater larger bigger more longer taller heavier increased elevated".split()
+)
+_COMPARATIVE = re.compile(
+    r"(?i)\b(?P<word>higher|greater|larger|bigger|more|longer|taller|heavier|lower|smaller|"
+    r"less|fewer|shorter|lighter)\b(?P<from>\s+from)?"
+)
+_CHANGE = re.compile(
+    r"(?i)\b(?P<word>increas(?:ed|es|e)|rose|grew|went\s+up|improv(?:ed|es)|climbed|"
+    r"decreas(?:ed|es|e)|fell|dropped|declined|went\s+down|reduced)\b(?=[^.\n]{0,40}\bfrom\b)"
+)
+_USED = re.compile(
+    r"(?i)\b(?:used?|using|perform(?:ed|ing)?|ran|run|conduct(?:ed|ing)?|appl(?:y|ied)|carried"
+    r"\s+out|chose|choose|results?|according|shows?|showed|gave|gives|indicat(?:es|ed)|"
+    r"reveal(?:s|ed)|yield(?:s|ed)|found|confirm(?:s|ed)|suggest(?:s|ed)|test(?:ed)?\s+with|"
+    r"computed|calculated|via|by)\b"
+)
+_GENERIC_TEST = re.compile(
+    r"(?i)\b(?:is\s+(?:more\s+)?(?:robust|appropriate|preferred|recommended|used\s+when|suitable)"
+    r"|assumes|does\s+not\s+assume|is\s+a\s+(?:test|non-?parametric)|tests?\s+whether)\b"
+)
+
+
+def read(text: str, source: str, names: Sequence[str]) -> Read:
+    """Every figure and statement of one source (``"text"`` or ``"output"``)."""
+    reader = _Reader(text, source, names)
+    reader._pending_bare = []
+    return reader.run()
