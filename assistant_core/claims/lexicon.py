@@ -55,6 +55,7 @@ FAMILY = {
     "shapiro_wilk": "shapiro",
     "levene": "levene",
     "post_hoc": "post_hoc",
+    "independent_t": "t",
 }
 
 TEST_TITLES = {
@@ -69,6 +70,7 @@ TEST_TITLES = {
     "shapiro_wilk": "the Shapiro-Wilk test",
     "levene": "Levene's test",
     "post_hoc": "Tukey's HSD",
+    "independent_t": "an independent-samples t-test",
 }
 
 #: The statistic symbol each family reports (for messages); and symbol -> family.
@@ -121,11 +123,11 @@ LABELS: tuple[tuple[re.Pattern[str], Label], ...] = (
        r"(?:\s+value)?(?:\s+of\s+t)?|(?:t|f|z)[-_ ]?crit(?:ical)?(?:[-_ ]value)?|t\*"
        r"|tabulated(?:\s+value)?|table\s+value)$", "critical"),
     # statistics
-    _l(r"^(?:t|T)$|(?i)^(?:the\s+)?t[-_ ]?(?:stat(?:istic)?s?|val(?:ue)?|score|ratio)$|^t_\d",
+    _l(r"^(?:t|T)$|(?i)^(?:the\s+)?t[-_ .]?(?:stat(?:istic)?s?|val(?:ue)?|score|ratio)$|^t_\d",
        "t"),
     _l(r"(?i)^(?:welch'?s?|student'?s?|paired)\s+t$", "t"),
     _l(r"^F$|(?i)^(?:the\s+)?f[-_ ]?(?:stat(?:istic)?|val(?:ue)?|ratio|score)$|^F_", "F"),
-    _l(r"^U$|(?i)^(?:the\s+)?u[-_ ]?(?:stat(?:istic)?|val(?:ue)?)$|^U_\w+$", "U"),
+    _l(r"^(?:U|u)$|(?i)^(?:the\s+)?u[-_ ]?(?:stat(?:istic)?|val(?:ue)?)$|^U_\w+$", "U"),
     _l(r"(?i)^mann[- ]?whitney(?:'?s)?\s+u$|^mann[- ]?whitney\s+u[- ]stat(?:istic)?$", "U",
        test="mann_whitney_u"),
     _l(r"^(?:W|V)$|(?i)^w[-_ ]?(?:stat(?:istic)?|val(?:ue)?)$|^W_\w+$", "W"),
@@ -146,7 +148,7 @@ LABELS: tuple[tuple[re.Pattern[str], Label], ...] = (
     # p values
     _l(r"^(?:p|P)$|(?i)^(?:the\s+)?(?:(?:two|one)[- ](?:tailed|sided)\s+)?p[-_ ]?val(?:ue)?s?$"
        r"|(?i)^(?:p[-_ ]?(?:unc|adj|corr|fdr|bonf|holm|tukey)|pvalues?|pr|sig\.?|asymp\.?\s+sig\.?"
-       r"|(?:exact\s+)?sig\.?\s+\(2-tailed\)|prob(?:ability)?|pr\s*\(\s*>\s*(?:f|\|?[tz]\|?|chi)\s*\)"
+       r"|(?:exact\s+)?sig\.?\s+\(2-tailed\)|prob(?:ability)?|p\.(?:value|adj|val)|pr\s*\(\s*>\s*(?:f|\|?[tz]\|?|chi)\s*\)"
        r"|p[-_ ]?adj(?:usted)?)$", "p_value"),
     # sample sizes
     _l(r"^(?:n|N)$|(?i)^(?:sample\s+sizes?|count|nobs|n[-_ ]obs|no\.\s+of\s+obs\w*)$", "n"),
@@ -171,7 +173,7 @@ LABELS: tuple[tuple[re.Pattern[str], Label], ...] = (
     _l(r"(?i)^(?:cohen'?s?\s+d[-_ ]?z|d[-_]z|dz)$", "dz"),
     _l(r"(?i)^(?:cohen'?s?\s+d(?:[-_ ]?s)?|cohen[-_]d|cohens[-_]d)$|^d$", "d"),
     _l(r"(?i)^(?:hedges'?\s*(?:'s\s+|s\s+)?g|hedges|hedges[-_]g)$|^g$", "g"),
-    _l(r"(?i)^(?:partial\s+)?(?:η²|η2|ηp²|η_p²|eta[- _]?squared|eta[- ]?sq|eta2|np2|n2)$", "eta2"),
+    _l(r"(?i)^(?:partial\s+)?(?:η²|η2|ηp²|η_p²|eta[- _]?squared|eta[- ]?sq|eta2|np2|eta2\[g\]|ges)$", "eta2"),
     _l(r"(?i)^(?:ω²|ω2|omega[- _]?squared|omega2)$", "omega2"),
     _l(r"^r$|(?i)^(?:rbc|rank[- ]biserial(?:\s+correlation)?|r[-_ ]effect)$", "r_effect"),
     _l(r"(?i)^(?:effect\s+size|es)$", "effect"),
@@ -187,13 +189,21 @@ LABELS: tuple[tuple[re.Pattern[str], Label], ...] = (
     _l(r"(?i)^(?:msw|mse|ms[-_ ]?(?:within|w|error|resid\w*))$", "ms", "within"),
     _l(r"(?i)^(?:ms|mean[\s_]+sq|mean\s+squares?)$", "ms"),
     # alpha (sets the level; not a claim)
-    _l(r"(?i)^(?:α|alpha|significance\s+level|level\s+of\s+significance|fwer)$", "alpha"),
+    _l(r"(?i)^(?:α|alpha|alp|significance\s+level|level\s+of\s+significance|fwer|sig\.?\s+level)$",
+       "alpha"),
+    _l(r"(?i)^(?:ci|ci95%?|c\.i\.|conf(?:idence)?[\s._-]*int(?:erval)?|\d\d%\s*ci)$", "ci"),
     # figures nothing local checks (read so that they are counted, not dropped)
     _l(r"(?i)^(?:power|achieved\s+power|bf10|bf01|bayes\s+factor|cles|auc)$", "other"),
 )
 
 #: Table headings of interval bounds (statsmodels' lower/upper, R's lwr/upr).
 CI_BOUND_HEADINGS = {
+    "conf.low": "low",
+    "conf.high": "high",
+    "lower.ci": "low",
+    "upper.ci": "high",
+    "ci_low": "low",
+    "ci_high": "high",
     "lower": "low",
     "lwr": "low",
     "lower ci": "low",
@@ -242,19 +252,19 @@ TEST_NAMES: tuple[tuple[re.Pattern[str], str | None, str], ...] = tuple(
             r"student'?s?\s+(?:two[- ]sample\s+|independent[- ]samples?\s+|unpaired\s+)?t\b"
             r"|equal_var\s*=\s*true\b|var\.equal\s*=\s*t(?:rue)?\b"
             r"|t[- ]test\s+(?:assuming|with)\s+equal\s+variances?|pooled[- ]variances?\s+t\b"
-            r"|^\s*two\s+sample\s+t-test",
+            r"|(?m:^\s*two\s+sample\s+t-test)",
             "student_t",
             "t",
         ),
         (
             r"paired[- ](?:samples?[- ])?t\b|paired\s+(?:samples?\s+)?student'?s\s+t\b"
-            r"|ttest_rel|paired\s*=\s*true\b|dependent[- ]samples?\s+t\b"
+            r"|ttest_rel|paired\s*=\s*true\b|dependent[- ]samples?\s+t\b|paired_t_test|paired_ttest"
             r"|repeated[- ]measures\s+t\b|matched[- ]pairs?\s+t\b|paired\s+t[- ]test",
             "paired_t",
             "t",
         ),
         (
-            r"mann[- ]?whitney|mannwhitneyu|wilcoxon\s+rank[- ]sum|rank[- ]sum\s+test|ranksums"
+            r"mann[-_ ]?whitney|mannwhitneyu|wilcoxon\s+rank[-_ ]sum|rank[-_ ]sum\s+test|ranksums"
             r"|wilcoxon[- ]mann[- ]whitney",
             "mann_whitney_u",
             "rank_sum",
@@ -265,8 +275,8 @@ TEST_NAMES: tuple[tuple[re.Pattern[str], str | None, str], ...] = tuple(
             "signed_rank",
         ),
         (
-            r"(?:one[- ]way|classic(?:al)?|standard|fisher'?s?)\s+anova|f_oneway|anova_lm"
-            r"|one[- ]way\s+analysis\s+of\s+variance|analysis\s+of\s+variance",
+            r"(?:one[-_ ]way|classic(?:al)?|standard|fisher'?s?)[\s_]+anova|f_oneway|anova_lm"
+            r"|one[- ]way\s+analysis\s+of\s+(?:variance|means)|analysis\s+of\s+variance",
             "one_way_anova",
             "anova",
         ),
@@ -277,6 +287,12 @@ TEST_NAMES: tuple[tuple[re.Pattern[str], str | None, str], ...] = tuple(
             r"tukey|post[- ]?hoc|pairwise|games[- ]howell|\bdunn\b|bonferroni|\bholm\b",
             "post_hoc",
             "post_hoc",
+        ),
+        (
+            r"two[-_ ]?sample[-_ ]?t[-_ ]?tests?|independent[-_ ]samples?[-_ ]t[-_ ]?tests?"
+            r"|unpaired[-_ ]t[-_ ]?tests?|two_sample_t_test|independent_t_test",
+            "independent_t",
+            "t",
         ),
         (
             r"\bt[- ]?tests?\b|ttest_ind|two[- ]sample\s+t\b|independent[- ]samples?\s+t\b",

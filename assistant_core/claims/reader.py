@@ -23,6 +23,7 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from assistant_core.claims.code import calls
 from assistant_core.claims.lexicon import (
     FAMILY,
     NEGATED,
@@ -191,13 +192,27 @@ def _group_mentions(text: str, names: Sequence[str]) -> list[_GroupMention]:
         for alias in aliases:
             short = len(alias) <= 2
             flags = 0 if short else re.I
-            pattern = re.compile(rf"(?<![\w-]){re.escape(alias)}(?![\w-]|'(?:s\s+)?[a-rt-z])", flags)
+            if NUMBER.fullmatch(alias):
+                # a group called "2" is group 2 only where a word says so ("dose 2", "group 2")
+                pattern = re.compile(rf"(?i)\b(?:group|dose|level|condition|sample|arm)\s*="
+                                     rf"?\s*{re.escape(alias)}(?![\w.])")
+            else:
+                pattern = re.compile(
+                    rf"(?<![\w-]){re.escape(alias)}(?![\w-]|'(?:s\s+)?[a-rt-z])", flags
+                )
             for match in pattern.finditer(text):
                 if short and _is_article(text, match):
                     continue
                 found.append((match.start(), match.end(), index))
-    for match in re.finditer(r"(?i)\b(?:group|sample|condition)\s*([1-9])\b", text):
-        index = int(match.group(1)) - 1
+    numbered = {}
+    for index, name in enumerate(names):
+        digits = re.findall(r"\d+", name)
+        if len(digits) == 1:
+            numbered.setdefault(int(digits[0]), index)
+    for match in re.finditer(r"(?i)\b(?:group|sample|condition|treatment|arm)\s*([1-9])\b",
+                             text):
+        number = int(match.group(1))
+        index = numbered.get(number, number - 1) if len(numbered) == len(names) else number - 1
         if index < len(names) and not any(a <= match.start() < b for a, b, _ in found):
             found.append((match.start(), match.end(), index))
     for match in re.finditer(r"(?i)\b(first|second|third)\s+(?:group|sample|condition)\b", text):
@@ -273,27 +288,30 @@ def _sidedness(text: str) -> list[tuple[int, int, str]]:
 
 
 class _Reader:
-    def __init__(self, text: str, source: str, names: Sequence[str]) -> None:
+    def __init__(self, text: str, source: str, names: Sequence[str], code: str = "") -> None:
         self.source = source
+        self.code = code
         self.mapped = normalise(text)
         self.mapped.sub(re.compile(r"(?i)\bs\.d\.(?=\s|$|[,;)])"), "SD ")
         self.mapped.sub(re.compile(r"(?i)\bd\.f\.(?=\s|$|[,;)=])"), "df ")
         self.mapped.sub(re.compile(r"(?i)\bs\.e\.(?:m\.)?(?=\s|$|[,;)])"), "SE ")
         self.mapped.sub(re.compile(r"(?i)\bC\.I\.(?=\s|$|[,;:)\[])"), "CI ")
         self.mapped.sub(re.compile(r"\+/-|\+-(?=\s|\d)"), "±")
+        self.mapped.sub(re.compile(r"(?<=[A-Za-z])\^2(?![\d.])|(?<=[A-Za-z]\d)\^2(?![\d.])"), "²")
         self.text = self.mapped.text
         self.names = list(names)
         self.tokens = tokenize(self.text)
         self.starts = [t.start for t in self.tokens]
         output = source == "output"
-        self.sentence = sentences(self.text, self.tokens, lines=output)
+        self.fenced = self._fenced_spans() if not output else [(0, len(self.text))]
+        self.sentence = sentences(self.text, self.tokens, self.fenced)
         self.groups = _group_mentions(self.text, names)
         self.group_starts = [g.start for g in self.groups]
         self.mentions = _mentions(self.text, self._sentence_at)
         self.sides = _sidedness(self.text)
         self.readings: list[Reading] = []
         self.consumed: set[int] = set()
-        self.fenced = self._fenced_spans() if not output else [(0, len(self.text))]
+        self._levels: set[int] = set()
 
     # -- positions
 
@@ -333,7 +351,9 @@ class _Reader:
     # -- the pass
 
     def run(self) -> Read:
+        self._identifiers()
         self._tables()
+        self._doctest()
         self._stat_parentheses()
         self._intervals()
         self._numbers()
@@ -364,6 +384,39 @@ class _Reader:
             max(0, numbers - read_numbers),
         )
 
+    def _identifiers(self) -> None:
+        """Numbers that name things, not figures: "group 2", "Table 3", "1)" starting an item,
+        R's "[1]", the number inside a group's name."""
+        tokens = self.tokens
+        for mention in self.groups:
+            for i in range(self._token_at(mention.start), len(tokens)):
+                if tokens[i].start >= mention.end:
+                    break
+                if tokens[i].kind == "num":
+                    self.consumed.add(i)
+        for i, token in enumerate(tokens):
+            if token.kind != "num":
+                continue
+            before = tokens[i - 1] if i else None
+            after = tokens[i + 1] if i + 1 < len(tokens) else None
+            if before is not None and before.kind == "word" and _IDENTIFIER_WORDS.match(
+                    before.text) and before.end + 1 >= token.start:
+                self.consumed.add(i)
+                continue
+            line_start = self.text.rfind("\n", 0, token.start) + 1
+            lead = self.text[line_start : token.start]
+            if not lead.strip(" #>*-") and after is not None and after.text in (")", ".", ":") and (
+                    token.number is not None and token.number.value.is_integer()
+                    and 0 < token.number.value < 100 and "." not in token.text
+                    and (after.text != ":" or self.source == "text")):
+                nxt = tokens[i + 2] if i + 2 < len(tokens) else None
+                if after.text != "." or nxt is None or nxt.kind != "num":
+                    self.consumed.add(i)
+                    continue
+            if before is not None and before.text == "[" and after is not None and (
+                    after.text == "]") and not lead.replace("[", "").strip(" #>"):
+                self.consumed.add(i)
+
     # -- adding readings
 
     def _add(self, kind: str, token: int | None, **fields: object) -> Reading:
@@ -381,15 +434,7 @@ class _Reader:
     # -- tables
 
     def _tables(self) -> None:
-        aligned = self.source == "output"
-        cells, _ = find_cells(self.text, aligned=aligned)
-        if not aligned:
-            for a, b in self.fenced:
-                more, _ = find_cells(self.text[a:b], aligned=True)
-                cells += [
-                    Cell(c.start + a, c.end + a, c.heading, c.row_label, c.row + 10_000, c.texts)
-                    for c in more
-                ]
+        cells, _ = find_cells(self.text, aligned=True)
         rows: dict[int, list[Cell]] = {}
         for cell in cells:
             rows.setdefault(cell.row, []).append(cell)
@@ -433,6 +478,11 @@ class _Reader:
             if pair is None:
                 pair = self._dash_pair(label_row) if len(row_groups) == 2 else pair
             role = label.role if label else None
+            if kind == "ci" and not bound:
+                self._cell_interval(cell, group=group, pair=pair, test=row_test)
+                continue
+            if pair is not None and kind in ("statistic", "estimate"):
+                kind = "pair_difference"
             if anova and kind in ("ss", "ms", "df", "F", "p_value"):
                 role = role or _anova_role(label_row)
                 if kind == "df":
@@ -442,8 +492,40 @@ class _Reader:
             self._cell(cell, kind, label_text=heading or label_row, role=role, group=group,
                        pair=pair, test=test, sided=sided)
 
+    def _cell_interval(self, cell: Cell, **fields: object) -> None:
+        """An interval cell ``[-16.17, -8.37]`` under a heading such as ``CI95%``."""
+        numbers = [
+            i for i in range(self._token_at(cell.start), len(self.tokens))
+            if self.tokens[i].start < cell.end and self.tokens[i].kind == "num"
+        ]
+        if len(numbers) != 2:
+            return
+        level = _level(cell.heading) or (0.95 if "95" in cell.heading else None)
+        if level is not None and cell.heading_span is not None and cell.row not in self._levels:
+            self._levels.add(cell.row)
+            a, b = cell.heading_span
+            digits = re.search(r"\d\d(?:\.\d+)?\s*%?", self.text[a:b])
+            if digits:
+                self._add("ci_level", None, start=a + digits.start(), end=a + digits.end(),
+                          written=_written(digits.group(0).rstrip("% ")), label=cell.heading,
+                          level=level)
+        for index, kind in zip(numbers, ("ci_low", "ci_high"), strict=True):
+            self._add(kind, index, label=cell.heading, in_table=True, level=level,
+                      **{k: v for k, v in fields.items() if k in ("group", "pair", "test")})
+
     def _dash_pair(self, label: str) -> tuple[int, int] | None:
-        """``B-A`` (R's TukeyHSD rows) -> (B, A)."""
+        """``B-A`` (R's TukeyHSD rows) -> (B, A); ``(0 - 1)`` (scipy's) -> groups 0 and 1."""
+        numbers = re.fullmatch(r"\s*[#>]*\s*\(?\s*(\d+)\s*-\s*(\d+)\s*\)?\s*", label)
+        if numbers and len(self.names) > 2:
+            a, b = int(numbers.group(1)), int(numbers.group(2))
+            names_numbered = [re.findall(r"\d+", n) for n in self.names]
+            if all(len(d) == 1 for d in names_numbered):
+                lookup = {int(d[0]): i for i, d in enumerate(names_numbered)}
+                if a in lookup and b in lookup:
+                    return lookup[a], lookup[b]
+            base = 0 if "0" in (numbers.group(1), numbers.group(2)) else 1
+            if a - base < len(self.names) and b - base < len(self.names):
+                return a - base, b - base
         for sep in ("-", "–", " vs ", " vs. ", "/"):
             if sep in label:
                 left, _, right = label.partition(sep)
@@ -481,6 +563,70 @@ class _Reader:
                       group=fields.get("group"))
         for extra in numbers[2:]:
             self.consumed.add(extra)
+
+    # -- what code printed: ">>> print(p)" then "0.111" (doctests, REPL sessions, cells)
+
+    def _doctest(self) -> None:
+        """Numbers printed by a line of code get their label from it: ``>>> p`` then
+        ``0.0024`` is a p; ``>>> [np.var(x, ddof=1) for x in [a, b, c]]`` lists variances."""
+        lines = list(re.finditer(r"(?m)^[ \t]*(>>>|\.\.\.)[ \t]?(.*)$", self.text))
+        if not lines:
+            if self.code:
+                self._printed_by(self.code, 0, len(self.text))
+            return
+        variables: dict[str, str | None] = {}
+        for index, match in enumerate(lines):
+            if match.group(1) != ">>>":
+                continue
+            expression = match.group(2)
+            for assigned in re.finditer(r"^\s*([\w\s,()]+?)\s*=(?!=)\s*(.+)$", expression):
+                test = next((c.test for c in calls(assigned.group(2)) if c.test), None)
+                for name in re.findall(r"\w+", assigned.group(1)):
+                    variables[name] = test
+            start = match.end() + 1
+            following = lines[index + 1].start() if index + 1 < len(lines) else len(self.text)
+            end = following
+            blank = self.text.find("\n\n", start, end)
+            if blank >= 0:
+                end = blank
+            if start >= end:
+                continue
+            self._label_printed(expression, start, end, variables)
+
+    def _label_printed(self, expression: str, start: int, end: int,
+                       variables: dict[str, str | None]) -> None:
+        found = _printed_label(expression, self.names)
+        if found is None:
+            return
+        kind, groups, test = found
+        if test is None:
+            name = re.sub(r"^print\(|\)$", "", expression.strip())
+            test = variables.get(name.split(".")[0])
+        numbers = [
+            i for i in range(self._token_at(start), len(self.tokens))
+            if self.tokens[i].start < end and self.tokens[i].kind == "num"
+            and i not in self.consumed
+        ]
+        if not numbers:
+            return
+        if groups and len(numbers) == len(groups):
+            for i, group in zip(numbers, groups, strict=True):
+                self._add(kind, i, label=expression.strip(), group=group, test=test)
+            return
+        if len(numbers) == 1:
+            group = groups[0] if len(groups) == 1 else None
+            self._add(kind, numbers[0], label=expression.strip(), group=group, test=test)
+
+    def _printed_by(self, code: str, start: int, end: int) -> None:
+        """A code cell's bare prints, matched in order with its output's lines."""
+        prints = re.findall(r"(?m)^[ \t]*print\((.*)\)\s*$", code)
+        lines = [m for m in re.finditer(r"(?m)^.*\S.*$", self.text[start:end])]
+        if not prints or len(prints) != len(lines):
+            return
+        for expression, line in zip(prints, lines, strict=True):
+            if re.match(r"\s*f?['\"]", expression) or "," in expression:
+                continue
+            self._label_printed(expression, start + line.start(), start + line.end(), {})
 
     # -- t(18), F(2, 27), χ²(2, N = 30)
 
@@ -588,7 +734,7 @@ class _Reader:
             if tok.kind == "num":
                 break
             if tok.kind == "nl" and self.source != "output":
-                if steps > 0:
+                if steps > 0 and tokens[j - 1].text != ":":
                     return
             low = tok.lower
             if low in ("difference", "diff", "mean", "means"):
@@ -660,7 +806,12 @@ class _Reader:
             if i in self.consumed:
                 previous = by_token.get(i, previous)
                 continue
-            reading = self._labelled(i) or self._postfix(i) or self._continued(i, previous)
+            reading = (
+                self._labelled(i)
+                or self._chain(i)
+                or self._postfix(i)
+                or self._continued(i, previous)
+            )
             if reading is None:
                 reading = self._spread(i, previous)
             if reading is not None:
@@ -744,15 +895,70 @@ class _Reader:
                     skipped += 1
                     continue
                 return None
-            if tok.text in ("*", "'", '"', "-") and skipped < 6:
+            if tok.text in ("*", "'", '"') and skipped < 6:
                 j -= 1
                 continue
             return None
         return None
 
+    def _chain(self, i: int) -> Reading | None:
+        """The result of a worked equation: ``t = (x̄1 - x̄2) / SE = -1.76 / 0.63 = -2.81`` (also
+        over lines that start with ``=``): the label at its head names the last number."""
+        tokens = self.tokens
+        after = tokens[i + 1] if i + 1 < len(tokens) else None
+        if after is not None and (after.text in _OPERATORS or after.text == "("):
+            return None
+        j = i - 1
+        if j < 0 or not (tokens[j].kind == "rel" and tokens[j].text in ("=", "≈", "~")):
+            return None
+        head_end: int | None = None
+        k = j - 1
+        steps = 0
+        while k >= 0 and steps < 80:
+            tok = tokens[k]
+            steps += 1
+            if tok.kind == "rel" and tok.text in ("=", "≈", "~"):
+                j = k
+                k -= 1
+                continue
+            if tok.kind == "nl":
+                rest = self.text[tok.end : tokens[k + 1].start if k + 1 < len(tokens) else None]
+                if tokens[k + 1].kind == "rel" and not rest.strip():
+                    k -= 1
+                    continue
+                break
+            if tok.kind in ("num", "word") or tok.text in _OPERATORS or tok.text in "()[]√|,":
+                k -= 1
+                continue
+            break
+        # the head is what stands before the first relation of the chain
+        head_end = j - 1
+        if head_end < 0 or head_end == i - 2:
+            return None
+        first = k + 1
+        if first > head_end or head_end - first > 3:
+            # "t = ..." with an expression before it is not a label: look for one just before j
+            first = max(first, head_end - 3)
+        for start in range(first, head_end + 1):
+            phrase_tokens = tokens[start : head_end + 1]
+            if any(t.kind not in ("word", "other") for t in phrase_tokens):
+                continue
+            found = self._label_ending(head_end)
+            if found is not None and found[0] >= start:
+                label = found[2]
+                if label.kind in ("alpha",):
+                    return None
+                op = tokens[i - 1].text
+                return self._from_label(i, found, op if op != "=" else None, None, None)
+        return None
+
     def _label_ending(self, j: int) -> tuple[int, int, Label] | None:
         """(first token, last token, label) of the longest label phrase ending at token ``j``."""
         tokens = self.tokens
+        if tokens[j].kind == "word":
+            sub = self._subscripted(tokens[j].text)
+            if sub is not None:
+                return j, j, sub
         for width in (4, 3, 2, 1):
             first = j - width + 1
             if first < 0:
@@ -769,6 +975,48 @@ class _Reader:
             if label is not None:
                 return first, j, label
         return None
+
+    def _subscripted(self, word: str) -> Label | None:
+        """``x̄1``, ``s_2``, ``n1``, ``s1²``, ``s_d``, ``s_p``, ``SD_A``: a group's figure."""
+        if label_of(word) is not None and "_" not in word:
+            return None
+        match = _SUBSCRIPT.match(word)
+        if not match:
+            return None
+        base = match.group("base")
+        sub = match.group("sub") or match.group("sub2")
+        kind = _SUBSCRIPT_BASE.get(base) or _SUBSCRIPT_BASE.get(base.lower())
+        if kind is None:
+            return None
+        if match.group("sq"):
+            kind = "variance" if kind == "sd" else kind
+        low = sub.lower()
+        if low in ("d", "diff", "dif", "differences"):
+            return Label("mean_difference" if kind == "mean" else kind, "differences")
+        if low in ("p", "pooled", "pool"):
+            return Label(kind, "pooled")
+        group = self._group_of_subscript(sub)
+        if group is None:
+            return None
+        return Label(kind, f"g{group}")
+
+    def _group_of_subscript(self, sub: str) -> int | None:
+        names = self.names
+        if sub.isdigit():
+            number = int(sub)
+            numbered = {}
+            for index, name in enumerate(names):
+                digits = re.findall(r"\d+", name)
+                if len(digits) == 1:
+                    numbered.setdefault(int(digits[0]), index)
+            if len(numbered) == len(names) and number in numbered:
+                return numbered[number]
+            return number - 1 if 0 < number <= len(names) else None
+        for index, aliases in enumerate(_aliases(names)):
+            if any(alias.lower() == sub.lower() for alias in aliases):
+                return index
+        starts = [i for i, name in enumerate(names) if name.lower().startswith(sub.lower())]
+        return starts[0] if len(starts) == 1 else None
 
     def _from_label(
         self,
@@ -790,10 +1038,10 @@ class _Reader:
             written = written.with_bound(bound_of(self.text[tokens[i].start - 1]))
         kind = label.kind
         role = label.role
-        if kind == "effect":
-            kind = "effect"
         if kind == "mean" and role in ("first", "second"):
             group = 0 if role == "first" else 1
+        if role and role.startswith("g") and role[1:].isdigit():
+            group, role = int(role[1:]), None
         if kind in GROUP_KINDS and group is None:
             group = self._group_before(tokens[first].start, self._sentence_span(
                 self.sentence[i])[0])
@@ -948,14 +1196,18 @@ class _Reader:
     # -- statements
 
     def _hypothetical_at(self, offset: int) -> bool:
+        """A conditional or a question: "If p < .05, the difference is significant", "to test
+        whether the means differ", "would be significant"."""
         start, end = self._sentence_span(self._sentence_at(offset))
-        clause = self.text[start : max(offset, start)]
         sentence = self.text[start:end]
+        before = self.text[start : max(offset, start)]
+        cut = max(before.rfind(","), before.rfind(";"), before.rfind(":"), before.rfind(" so "))
+        clause = before[cut + 1 :] if cut >= 0 else before
+        if _CONDITIONAL_START.match(sentence) and not re.search(r"(?i)\bsince\b", sentence[:12]):
+            return True
         return bool(_HYPOTHETICAL.search(clause)) or sentence.rstrip().endswith("?")
 
     def _statements(self) -> None:
-        if self.source == "output":
-            return
         self._conclusions()
         self._directions()
         self._tests_named()
@@ -977,8 +1229,11 @@ class _Reader:
             if key in claimed:
                 continue
             negative = bool(_NEGATIVE_CONCLUSION.search(word)) or bool(_NEGATORS.search(clause))
-            if word.startswith(("fail", "insufficient", "not enough", "no evidence", "little")):
+            if word.startswith(("fail", "insufficient", "not enough", "no evidence", "little",
+                                "accept", "retain")) or "fail_to_reject" in word:
                 negative = True
+            elif word.startswith("decision"):
+                negative = False
             if "reject" in word and not word.startswith(("fail", "do not", "did not", "cannot",
                                                          "can not", "not")):
                 negative = bool(_NEGATORS.search(clause))
@@ -1049,22 +1304,31 @@ class _Reader:
                       label=match.group(0), higher=higher)
 
     def _tests_named(self) -> None:
+        figure_sentences = sorted(
+            {r.sentence for r in self.readings if r.kind in TEST_KINDS or r.pair is not None}
+        )
         for mention in self.mentions:
             if mention.negated or mention.test is None or self._in_code(mention.start):
                 continue
-            if mention.test == "post_hoc":
-                continue
             start, end = self._sentence_span(mention.sentence)
             sentence = self.text[start:end]
-            has_figures = any(
-                r.sentence == mention.sentence and r.kind in TEST_KINDS for r in self.readings
+            has_figures = mention.sentence in figure_sentences
+            used = _USED.search(sentence) and not self._hypothetical_at(mention.start)
+            line_start = self.text.rfind("\n", 0, mention.start) + 1
+            line_end = self.text.find("\n", mention.end)
+            line = self.text[line_start : line_end if line_end >= 0 else len(self.text)]
+            soon = bisect_left(figure_sentences, mention.sentence + 1)
+            follows = soon < len(figure_sentences) and figure_sentences[soon] <= (
+                mention.sentence + 4)
+            heading = len(line.strip()) < 90 and follows and (
+                line.strip().startswith(("#", "*")) or line.rstrip().endswith(":")
+                or not re.search(r"[.!?]\s*$", line.strip()) or self.source == "output"
             )
-            used = _USED.search(sentence)
-            heading = sentence.lstrip().startswith("#") or self.text[end : end + 2].startswith(
-                ("\n", ":")) and len(sentence) < 80
             if not (has_figures or used or heading):
                 continue
             if _GENERIC_TEST.search(sentence) and not has_figures:
+                continue
+            if self._hypothetical_at(mention.start) and not has_figures:
                 continue
             self._add("test", None, start=mention.start, end=mention.end,
                       label=self.text[mention.start : mention.end], test=mention.test)
@@ -1079,7 +1343,9 @@ class _Reader:
                       sided=value)
 
     def _in_code(self, offset: int) -> bool:
-        return any(a <= offset < b for a, b in self.fenced) and self.source != "output"
+        if self.source == "output":
+            return False
+        return any(a <= offset < b for a, b in self.fenced)
 
     # -- blocks
 
@@ -1212,6 +1478,24 @@ class _Reader:
         return result
 
 
+_SUBSCRIPT = re.compile(
+    r"^(?P<base>x̄|xbar|xb|x|mean|m|M|s|sd|SD|n|N|se|SE|sem|var|v|md|d̄|dbar)"
+    r"(?:_(?P<sub>[A-Za-z0-9]+)|(?P<sub2>\d|p))(?P<sq>²)?$"
+)
+_SUBSCRIPT_BASE = {
+    "x̄": "mean", "xbar": "mean", "xb": "mean", "x": "mean", "mean": "mean", "m": "mean",
+    "M": "mean", "s": "sd", "sd": "sd", "SD": "sd", "n": "n", "N": "n", "se": "se", "SE": "se",
+    "sem": "se", "var": "variance", "v": "variance", "md": "mean_difference",
+    "d̄": "mean_difference", "dbar": "mean_difference",
+}
+_OPERATORS = frozenset("+-*/^×·÷−")
+_IDENTIFIER_WORDS = re.compile(
+    r"(?i)^(?:group|condition|sample|patient|subject|participant|table|figure|fig|step|week|day|"
+    r"session|trial|item|question|model|section|example|version|part|chapter|exercise|line|"
+    r"dose|arm|treatment|cohort|wave|round|phase|stage|block|study|experiment|hypothesis|"
+    r"method|option|case|scenario|type|class|category|year|month|page|id|no|number|row|column|"
+    r"col|x|y)$"
+)
 _CI_WORDS = frozenset(
     "for of on the in was is were ranged ranging from spans spanning between around about "
     "percent level interval confidence lies lay a an its true population".split()
@@ -1235,6 +1519,86 @@ def _compatible(family: str, symbol_family: str, readings: Sequence[Reading]) ->
     if family == "anova" and symbol_family == "t":
         return False
     return symbol_family is None
+
+
+_PRINTED_NAMES = (
+    (re.compile(r"(?i)^(?:p|pval|pvalue|p_val|p_value|pnorm|p_exact|pv|p_two|p_one\w*|pval\w*"
+                r"|p_\w+|\w*pvalue)$"), "p_value"),
+    (re.compile(r"(?i)^(?:t|tstat|t_stat|t_statistic|tval|t_val|t_value)$"), "t"),
+    (re.compile(r"^(?:U|u|U1|U2|u1|u2|u_stat|U_stat|ustat)$"), "U"),
+    (re.compile(r"(?i)^(?:stat|statistic|s|test_stat\w*)$"), "statistic"),
+    (re.compile(r"(?i)^(?:d|cohen_?d|cohens_d|effect_size|es)$"), "d"),
+    (re.compile(r"(?i)^(?:g|hedges_?g)$"), "g"),
+    (re.compile(r"(?i)^(?:f|f_stat|fstat|f_value)$"), "F"),
+    (re.compile(r"(?i)^(?:h|h_stat)$"), "H"),
+    (re.compile(r"(?i)^(?:w|w_stat|v)$"), "W"),
+    (re.compile(r"(?i)^(?:z|z_score|zstat)$"), "z"),
+    (re.compile(r"(?i)^(?:df|dof)$"), "df"),
+    (re.compile(r"(?i)^(?:diff|md|mean_diff\w*|mean_difference)$"), "mean_difference"),
+)
+_PRINTED_CALLS = (
+    (re.compile(r"(?:np|numpy|statistics)\.(?:mean|average)$|\.mean$"), "mean"),
+    (re.compile(r"(?:np|numpy|statistics)\.median$|\.median$"), "median"),
+    (re.compile(r"(?:np|numpy)\.var$|statistics\.variance$|\.var$"), "variance"),
+    (re.compile(r"(?:np|numpy)\.std$|statistics\.stdev$|\.std$"), "sd"),
+    (re.compile(r"(?:stats\.)?sem$"), "se"),
+    (re.compile(r"^len$"), "n"),
+    (re.compile(r"compute_effsize$"), "d"),
+)
+
+
+def _printed_label(expression: str, names: Sequence[str]) -> tuple[str, list[int], str | None] | None:
+    """(kind, groups, test) of what a line of code prints, or None when it cannot be told."""
+    text = expression.strip()
+    inner = re.fullmatch(r"print\((.*)\)", text)
+    if inner:
+        text = inner.group(1).strip()
+    text = re.sub(r"^(?:round|float|abs)\((.*?)(?:,\s*\d+)?\)$", r"\1", text)
+    attribute = re.fullmatch(r"\w+\.(statistic|pvalue|df)", text)
+    if attribute:
+        return {"statistic": "statistic", "pvalue": "p_value", "df": "df"}[attribute.group(1)], [], None
+    if re.fullmatch(r"[A-Za-z_]\w*", text):
+        for pattern, kind in _PRINTED_NAMES:
+            if pattern.match(text):
+                return kind, [], None
+        return None
+    comprehension = re.fullmatch(r"\[\s*([\w.]+)\((\w+)[^)]*\)\s+for\s+(\w+)\s+in\s+\[([^\]]*)\]\s*\]",
+                                 text)
+    if comprehension:
+        kind = _call_kind(comprehension.group(1), text)
+        if kind is None:
+            return None
+        groups = [_group_index(n.strip(), names) for n in comprehension.group(4).split(",")]
+        if any(g is None for g in groups):
+            return None
+        return kind, [g for g in groups if g is not None], None
+    call = re.fullmatch(r"([\w.]+)\((.*)\)", text, re.S)
+    if call:
+        kind = _call_kind(call.group(1), text)
+        if kind is None:
+            return None
+        arguments = [a.strip() for a in call.group(2).split(",") if "=" not in a]
+        groups = [g for a in arguments if (g := _group_index(a, names)) is not None]
+        return kind, groups[:1] if kind not in ("d", "g") else [], None
+    return None
+
+
+def _call_kind(function: str, text: str) -> str | None:
+    for pattern, kind in _PRINTED_CALLS:
+        if pattern.search(function):
+            if kind == "d" and re.search(r"eftype\s*=\s*['\"]hedges", text):
+                return "g"
+            if kind == "sd" and "ddof" not in text and function.startswith(("np", "numpy")):
+                return "sd"
+            return kind
+    return None
+
+
+def _group_index(name: str, names: Sequence[str]) -> int | None:
+    for index, group in enumerate(names):
+        if group == name or group.lower() == name.lower():
+            return index
+    return None
 
 
 def _test_in(text: str) -> str | None:
@@ -1311,7 +1675,10 @@ def _clause_end(text: str, offset: int) -> int:
 
 
 _CONCLUSION = re.compile(
-    r"(?i)\b(?:(?:fail(?:ed|s)?|do(?:es)?\s+not|did\s+not|cannot|can\s*not|could\s+not|not)"
+    r"(?i)\b(?:decision\s*[=:]\s*['\"]?(?:fail_to_reject|reject)"
+    r"|(?:accept(?:ed|s|ing)?|retain(?:ed|s)?)\s+(?:the\s+|my\s+|our\s+)?(?:null|h0|h₀)"
+    r"(?:\s+hypothesis)?"
+    r"|(?:fail(?:ed|s)?|do(?:es)?\s+not|did\s+not|cannot|can\s*not|could\s+not|not)"
     r"\s+(?:to\s+)?reject(?:ed)?(?:\s+(?:the\s+)?(?:null(?:\s+hypothesis)?|h0|h₀))?"
     r"|reject(?:ed|s|ing)?\s+(?:the\s+)?(?:null(?:\s+hypothesis)?|h0|h₀)"
     r"|(?:not\s+|non[- ]?|in)?(?:statistically\s+)?significant(?:ly)?"
@@ -1333,9 +1700,13 @@ _NOT_CONCLUSION_BEFORE = re.compile(
     r"(?i)(?:level\s+of|test(?:s|ing)?\s+(?:of|for)|to\s+(?:assess|determine|test|see|check)"
     r"(?:\s+\w+){0,3}|whether|if)\s*(?:\w+\s+){0,3}$"
 )
+_CONDITIONAL_START = re.compile(
+    r"(?i)^[\s>*#-]*(?:\d+[.)]\s*)?(?:if|when|whenever|unless|should|suppose|assuming|in\s+case)\b"
+)
 _HYPOTHETICAL = re.compile(
-    r"(?i)(?:^|[.;:]\s+|\n\s*[-*]?\s*)(?:if|when|whenever|unless|should|suppose|assuming)\b"
-    r"|\b(?:would|could|might)\s+(?:be|have|indicate|suggest|mean)\b|\bwhether\b"
+    r"(?i)\b(?:if|unless|whenever)\b"
+    r"|\b(?:would|could|might)\s+(?:have\s+)?(?:be|been|have|indicate|suggest|mean|perform)\w*\b"
+    r"|\bwhether\b"
     r"|\b(?:to\s+(?:determine|test|assess|see|check)|hypothes[ie]s?\s*:)|\bH[01₀₁]\s*:"
     r"|\bnull hypothesis\s+(?:is|states|says)\b|\balternative hypothesis\s+(?:is|states|says)\b"
 )
@@ -1362,8 +1733,9 @@ _GENERIC_TEST = re.compile(
 )
 
 
-def read(text: str, source: str, names: Sequence[str]) -> Read:
-    """Every figure and statement of one source (``"text"`` or ``"output"``)."""
-    reader = _Reader(text, source, names)
+def read(text: str, source: str, names: Sequence[str], code: str = "") -> Read:
+    """Every figure and statement of one source (``"text"`` or ``"output"``); ``code`` is the
+    cell that printed an output (its bare prints label the numbers)."""
+    reader = _Reader(text, source, names, code)
     reader._pending_bare = []
     return reader.run()

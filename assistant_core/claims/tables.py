@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant_core.claims.lexicon import label_of
+from assistant_core.claims.lexicon import CI_BOUND_HEADINGS, label_of
 from assistant_core.claims.written import NUMBER_BARE
 
 __all__ = ["Cell", "find_cells"]
@@ -25,6 +25,7 @@ class Cell:
     row_label: str
     row: int  # a key shared by the cells of one row
     texts: tuple[tuple[str, str], ...] = ()  # (heading, text) of the row's word cells
+    heading_span: tuple[int, int] | None = None
 
 
 _PIPE_ROW = re.compile(r"^[ \t]*\|?(?P<body>.*\|.*?)\|?[ \t]*$")
@@ -104,6 +105,7 @@ def _split_pipes(offset: int, line: str) -> list[tuple[int, str]]:
 def _pipe_table(lines: list[tuple[int, str]], row_key: int) -> tuple[list[Cell], int]:
     rows = [(off, line) for off, line in lines]
     heading: list[str] | None = None
+    heading_spans: list[tuple[int, int]] = []
     cells: list[Cell] = []
     for number, (offset, line) in enumerate(rows):
         if _RULE.match(line):
@@ -112,6 +114,7 @@ def _pipe_table(lines: list[tuple[int, str]], row_key: int) -> tuple[list[Cell],
         following = rows[number + 1][1] if number + 1 < len(rows) else ""
         if heading is None and _RULE.match(following) and "-" in following:
             heading = [text for _, text in split]
+            heading_spans = [(start, start + len(text)) for start, text in split]
             continue
         row_key += 1
         label_parts = []
@@ -128,8 +131,10 @@ def _pipe_table(lines: list[tuple[int, str]], row_key: int) -> tuple[list[Cell],
             if not is_value_cell(cell_text):
                 continue
             head = heading[column] if heading and column < len(heading) else ""
+            span = heading_spans[column] if column < len(heading_spans) else None
             cells.append(
-                Cell(start, start + len(cell_text), head, " ".join(label_parts), row_key, texts)
+                Cell(start, start + len(cell_text), head, " ".join(label_parts), row_key, texts,
+                     span)
             )
     return cells, row_key
 
@@ -155,7 +160,7 @@ def _heading_ok(cells: list[tuple[int, int, str]]) -> bool:
         for width in (3, 2, 1):
             if i + width <= len(cells):
                 phrase = " ".join(c[2] for c in cells[i : i + width])
-                if label_of(phrase) is not None:
+                if label_of(phrase) is not None or phrase.lower() in CI_BOUND_HEADINGS:
                     return True
     return False
 
@@ -200,14 +205,16 @@ def _aligned_table(
         for cell, column in placed:
             if column is None:
                 continue
+            phrase, first = _heading_phrase_span(heading, column)
             cells.append(
                 Cell(
                     row_offset + cell[0],
                     row_offset + cell[1],
-                    _heading_phrase(heading, column),
+                    phrase,
                     label,
                     row_key,
                     texts,
+                    (offset + heading[first][0], offset + heading[column][1]),
                 )
             )
         used += 1
@@ -232,7 +239,12 @@ def _column(heading: list[tuple[int, int, str]], cell: tuple[int, int, str]) -> 
 
 
 def _heading_phrase(heading: list[tuple[int, int, str]], column: int) -> str:
-    """The longest phrase ending at ``column`` that means something ("Sum Sq", "mean of x")."""
+    return _heading_phrase_span(heading, column)[0]
+
+
+def _heading_phrase_span(heading: list[tuple[int, int, str]], column: int) -> tuple[str, int]:
+    """The longest phrase ending at ``column`` that means something ("Sum Sq", "mean of x",
+    "Lower CI"), and the index of its first word."""
     for width in (3, 2):
         first = column - width + 1
         if first < 0:
@@ -240,6 +252,6 @@ def _heading_phrase(heading: list[tuple[int, int, str]], column: int) -> str:
         words = heading[first : column + 1]
         if all(words[k + 1][0] - words[k][1] == 1 for k in range(len(words) - 1)):
             phrase = " ".join(w[2] for w in words)
-            if label_of(phrase) is not None:
-                return phrase
-    return heading[column][2]
+            if label_of(phrase) is not None or phrase.lower() in CI_BOUND_HEADINGS:
+                return phrase, first
+    return heading[column][2], column

@@ -58,12 +58,17 @@ def tokenize(text: str) -> list[Token]:
 _ITEM_START = re.compile(r"\s*(?:[-*•|#>]|\d{1,2}[.)]\s|[A-Za-z][.)]\s)")
 
 
-def sentences(text: str, tokens: list[Token], lines: bool) -> list[int]:
-    """The sentence index of each token. ``lines``: every line is its own (printed output)."""
+def sentences(
+    text: str, tokens: list[Token], line_spans: list[tuple[int, int]] | None = None
+) -> list[int]:
+    """The sentence index of each token; inside ``line_spans`` (printed output, code blocks)
+    every line is a sentence of its own."""
     index = 0
     out: list[int] = []
     previous: Token | None = None
+    spans = line_spans or []
     for i, token in enumerate(tokens):
+        lines = any(a <= token.start < b for a, b in spans)
         if previous is not None and _breaks(text, tokens, i, previous, lines):
             index += 1
         out.append(index)
