@@ -64,6 +64,31 @@ def _signed(value: float | None, note: str = "sign flipped: second group minus f
     return out
 
 
+def _signed_rank_exact(d: np.ndarray, alternative: str) -> float | None:
+    """The exact p of the signed-rank statistic over every sign pattern of the observed
+    (mid)ranks, zeros dropped: what an exact test with ties gives (pingouin, coin)."""
+    nonzero = d[d != 0]
+    n = len(nonzero)
+    if n == 0 or n > 60:
+        return None
+    ranks = stats.rankdata(np.abs(nonzero))
+    doubled = np.rint(ranks * 2).astype(int)
+    total = int(doubled.sum())
+    counts = np.zeros(total + 1)
+    counts[0] = 1.0
+    for r in doubled:
+        counts[r:] = counts[r:] + counts[:-r].copy() if r else counts
+    counts /= counts.sum()
+    v = int(round(2 * float(ranks[nonzero > 0].sum())))
+    lower = float(counts[: v + 1].sum())
+    upper = float(counts[v:].sum())
+    if alternative == "less":
+        return lower
+    if alternative == "greater":
+        return upper
+    return min(1.0, 2 * min(lower, upper))
+
+
 class Facts:
     """The local results of one analysis, as figures a claim can be judged against."""
 
@@ -290,13 +315,19 @@ class Facts:
             flipped = -high if kind == "ci_low" else -low
             return [Candidate(own), Candidate(flipped, "sign flipped: second group minus first")]
         if kind == "critical":
-            df = t["df"]
-            two = float(special.stdtrit(df, 1 - self.alpha / 2))
-            one = float(special.stdtrit(df, 1 - self.alpha))
-            out = [Candidate(two, "two-sided"), Candidate(-two, "two-sided, lower tail")]
-            out += [Candidate(one, "one-sided"), Candidate(-one, "one-sided, lower tail")]
-            if alt != "two-sided":
-                out = out[2:] + out[:2]
+            out = []
+            for df in dict.fromkeys((t["df"], float(math.floor(t["df"])),
+                                     float(round(t["df"])))):
+                if df < 1:
+                    continue
+                note = None if df == t["df"] else f"at df = {df:g}, as a table gives it"
+                two = float(special.stdtrit(df, 1 - self.alpha / 2))
+                one = float(special.stdtrit(df, 1 - self.alpha))
+                pairs = [(two, "two-sided"), (-two, "two-sided, lower tail"),
+                         (one, "one-sided"), (-one, "one-sided, lower tail")]
+                if alt != "two-sided":
+                    pairs = pairs[2:] + pairs[:2]
+                out += [Candidate(v, f"{n}, {note}" if note else n) for v, n in pairs]
             return out
         if kind in ("d", "g", "dz", "effect", "r_effect"):
             return self._t_effect(test, kind)
@@ -508,6 +539,9 @@ class Facts:
             if alt == self.alternative and local is not None:
                 out.append(Candidate(local))
             if d is not None:
+                exact = _signed_rank_exact(d, alt)
+                if exact is not None:
+                    out.append(Candidate(exact, "the exact p over the tied ranks" if out else None))
                 for kwargs, note in (
                     ({"method": "exact"}, "the exact p"),
                     ({"method": "approx", "correction": True},

@@ -178,6 +178,15 @@ class _Judge:
                 note = f" ({candidate.note})" if candidate.note else ""
                 reason = f"{about}: {_fmt(candidate.value, written)}{note}"
                 return _Outcome("confirmed", candidate.value, reason)
+        for candidate in found:
+            if written.truncates(candidate.value):
+                about = self._about(reading, test, alt)
+                return _Outcome("confirmed", candidate.value,
+                                f"{about}: {_fmt(candidate.value, written)} (cut off, not "
+                                "rounded)")
+        clash = self._symbol_clash(reading, test, alt)
+        if clash is not None:
+            return clash
         expected = found[0].value
         about = self._about(reading, test, alt)
         reason = f"{about} gives {_fmt(expected, written)}, not {written.shown}"
@@ -191,6 +200,36 @@ class _Judge:
             if hint:
                 reason += f"; {hint}"
         return _Outcome("contradicted", expected, reason, error)
+
+    def _symbol_clash(self, reading: Reading, test: str | None, alt: str) -> _Outcome | None:
+        """A one-letter symbol used for something else ("d = 10", the degrees of freedom):
+        when the number is exactly another figure of the same result, it is not judged as
+        the symbol's usual figure."""
+        written = reading.written
+        if written is None or len(reading.label.strip()) > 1 or test is None:
+            return None
+        for kind in ("critical", "df", "n", "t", "mean_difference"):
+            if kind == reading.kind:
+                continue
+            probe = Reading(kind, reading.start, reading.end, reading.sentence, written,
+                            reading.label, group=reading.group)
+            if kind == "n":
+                values = self.facts.grand("n")
+            else:
+                values = [c for other in [test, *self.facts.available(FAMILY.get(test))]
+                          for c in self.candidates(probe, other, alt)]
+            for candidate in values:
+                if written.agrees(candidate.value):
+                    if kind == "critical":
+                        return _Outcome("confirmed", candidate.value,
+                                        f"{reading.label} = {written.text} is the critical value "
+                                        f"of {test_title(test)} at α = {self.facts.alpha:g}: "
+                                        f"{_fmt(candidate.value, written)}")
+                    return _Outcome("unchecked", None,
+                                    f"{reading.label} = {written.text} is not "
+                                    f"{KIND_LABELS.get(reading.kind, reading.kind)} here; it is "
+                                    f"the {KIND_LABELS.get(kind, kind)}")
+        return None
 
     def _bare(self, reading: Reading, test: str | None, alt: str) -> _Outcome:
         """"ns": a p at or above alpha."""
@@ -311,6 +350,22 @@ class _Judge:
                         total[0] += choice.confirmed
                         total[1] += choice.contradicted
                 per_block[(s, block.index)] = options
+        main = self._main_family()
+        if main is not None:
+            for s, source in enumerate(self.sources):
+                for block in source.read.blocks:
+                    if self.families.get((s, block.index)) is not None:
+                        continue
+                    options = []
+                    for test in facts.available(main):
+                        for alt in _alts(block, source, facts):
+                            choice = self.block_score(source, block, test, alt)
+                            options.append(choice)
+                            total = scores.setdefault(main, {}).setdefault((test, alt), [0, 0])
+                            total[0] += choice.confirmed
+                            total[1] += choice.contradicted
+                    if any(o.confirmed for o in options):
+                        per_block[(s, block.index)] = options
         named = self._named_tests()
         for family, options in scores.items():
             ranked = sorted(
@@ -328,7 +383,7 @@ class _Judge:
         for key, options in per_block.items():
             s, index = key
             block = self.sources[s].read.blocks[index]
-            family = self.families[key]
+            family = self.families[key] or main
             preferred = self.family_choice.get(family or "")
             if not options:
                 self.choices[key] = _Choice(None, _alts(block, self.sources[s], facts)[0])
@@ -345,7 +400,7 @@ class _Judge:
                 ),
             )[0]
             self.choices[key] = best
-        self.main_family = self._main_family()
+        self.main_family = main
 
     def _named_tests(self) -> set[str]:
         named: set[str] = set()
@@ -380,7 +435,16 @@ class _Judge:
         if block is not None:
             key = (s, block.index)
             if key in self.choices and self.choices[key].test is not None:
-                return self.choices[key]
+                chosen = self.choices[key]
+                preferred = self.family_choice.get(self.families.get(key) or self.main_family
+                                                   or "")
+                if chosen.confirmed == 0 and preferred is not None and (
+                        FAMILY.get(preferred.test or "") == FAMILY.get(chosen.test or "")):
+                    # nothing in the block fits any test: judge it as the answer's test
+                    alts = _alts(block, self.sources[s], facts)
+                    alt = preferred.alt if preferred.alt in alts else chosen.alt
+                    return _Choice(preferred.test, alt)
+                return chosen
             if self.families.get(key) is not None and key in self.choices:
                 return self.choices[key]
         main = self.family_choice.get(self.main_family or "")
@@ -489,7 +553,8 @@ class _Judge:
         read = self.sources[s].read
         start, end = read.mapped.span(reading.start, reading.end)
         sentence_text = read.mapped.original[max(0, start - 80) : end + 40].lower()
-        key = "median" if "median" in sentence_text else "mean"
+        key = reading.of if reading.of in ("sd", "median") else (
+            "median" if "median" in sentence_text else "mean")
         va, vb = facts.group(a, key), facts.group(b, key)
         if va is None or vb is None:
             return _Outcome("unchecked", None, "no local group summaries")
@@ -508,6 +573,16 @@ class _Judge:
         named = reading.test
         assert named is not None
         family = FAMILY.get(named)
+        if named == "independent_t":
+            choice = self.family_choice.get("t")
+            if choice is None or choice.test is None:
+                return _Outcome("unchecked", None, "no t-test figures to check it by")
+            if choice.test in ("student_t", "welch_t"):
+                return _Outcome("confirmed", choice.test,
+                                f"the figures are those of {test_title(choice.test)}")
+            return _Outcome("contradicted", choice.test,
+                            f"the figures are those of {test_title(choice.test)}, a test of "
+                            "paired data")
         if family in ("shapiro", "levene"):
             return self._assumption_named_outcome(named)
         if family not in MAIN_FAMILIES:

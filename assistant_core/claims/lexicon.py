@@ -171,8 +171,9 @@ LABELS: tuple[tuple[re.Pattern[str], Label], ...] = (
        r"|δ|δm|mean\s+of\s+(?:the\s+)?differences?|estimate)$", "mean_difference"),
     # effect sizes
     _l(r"(?i)^(?:cohen'?s?\s+d[-_ ]?z|d[-_]z|dz)$", "dz"),
-    _l(r"(?i)^(?:cohen'?s?\s+d(?:[-_ ]?s)?|cohen[-_]d|cohens[-_]d)$|^d$", "d"),
-    _l(r"(?i)^(?:hedges'?\s*(?:'s\s+|s\s+)?g|hedges|hedges[-_]g)$|^g$", "g"),
+    _l(r"(?i)^(?:cohen'?s?\s+d(?:[-_ ]?s)?|cohen[-_]d|cohens[-_]d|(?:cohen'?s?\s+)?d\s+estimate)$"
+       r"|^d$", "d"),
+    _l(r"(?i)^(?:hedges'?\s*(?:'s\s+|s\s+)?g|hedges|hedges[-_]g|g\s+estimate)$|^g$", "g"),
     _l(r"(?i)^(?:partial\s+)?(?:η²|η2|ηp²|η_p²|eta[- _]?squared|eta[- ]?sq|eta2|np2|eta2\[g\]|ges)$", "eta2"),
     _l(r"(?i)^(?:ω²|ω2|omega[- _]?squared|omega2)$", "omega2"),
     _l(r"^r$|(?i)^(?:rbc|rank[- ]biserial(?:\s+correlation)?|r[-_ ]effect)$", "r_effect"),

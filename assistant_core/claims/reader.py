@@ -479,7 +479,13 @@ class _Reader:
                 pair = self._dash_pair(label_row) if len(row_groups) == 2 else pair
             role = label.role if label else None
             if kind == "ci" and not bound:
-                self._cell_interval(cell, group=group, pair=pair, test=row_test)
+                # an interval is of the effect size in the column just before it
+                left = [c for c in row if c.start < cell.start]
+                effects = [lab.kind for c in left[-1:] if (lab := label_of(c.heading))
+                           is not None and lab.kind in ("d", "g", "dz", "eta2", "omega2",
+                                                        "r_effect")]
+                self._cell_interval(cell, group=group, pair=pair, test=row_test,
+                                    of=effects[0] if effects else None)
                 continue
             if pair is not None and kind in ("statistic", "estimate"):
                 kind = "pair_difference"
@@ -511,7 +517,7 @@ class _Reader:
                           level=level)
         for index, kind in zip(numbers, ("ci_low", "ci_high"), strict=True):
             self._add(kind, index, label=cell.heading, in_table=True, level=level,
-                      **{k: v for k, v in fields.items() if k in ("group", "pair", "test")})
+                      **{k: v for k, v in fields.items() if k in ("group", "pair", "test", "of")})
 
     def _dash_pair(self, label: str) -> tuple[int, int] | None:
         """``B-A`` (R's TukeyHSD rows) -> (B, A); ``(0 - 1)`` (scipy's) -> groups 0 and 1."""
@@ -636,6 +642,8 @@ class _Reader:
             if token.kind != "word":
                 continue
             sub = re.fullmatch(r"(t|F|χ²|H|r|z|Q|U|W)_(\d+(?:\.\d+)?)", token.text)
+            if sub and sub.group(1) == "H" and sub.group(2) in ("0", "1"):
+                continue  # H_0, H_1: hypotheses
             label = label_of(token.text) if not sub else label_of(sub.group(1))
             if label is None or label.kind not in STAT_KINDS | {"critical"}:
                 continue
@@ -828,9 +836,25 @@ class _Reader:
             self._add("ci_low", a, label="interval", of=of, group=prior.group, pair=prior.pair)
             self._add("ci_high", b, label="interval", of=of, group=prior.group, pair=prior.pair)
 
+    def _in_expression(self, i: int) -> bool:
+        """Whether the number at ``i`` is the first term of an expression (``60-56``,
+        ``12.69 - 10.77``, ``1.92 / 0.19``): then it is not the value of the label before."""
+        tokens = self.tokens
+        after = tokens[i + 1] if i + 1 < len(tokens) else None
+        if after is None:
+            return False
+        if after.text in _OPERATORS and after.text != "-":
+            return True
+        if after.text == "-" and i + 2 < len(tokens) and tokens[i + 2].kind in ("num", "word") \
+                and tokens[i + 2].start - after.end <= 1:
+            return True
+        return after.kind == "num" and after.text[:1] in "+-" and after.start == tokens[i].end
+
     def _labelled(self, i: int) -> Reading | None:
         """The label before the number at ``i``: ``label [(...)] [for group] rel|fillers NUM``."""
         tokens = self.tokens
+        if self._in_expression(i):
+            return None
         sentence = self.sentence[i]
         j = i - 1
         op: str | None = None
@@ -906,7 +930,8 @@ class _Reader:
         over lines that start with ``=``): the label at its head names the last number."""
         tokens = self.tokens
         after = tokens[i + 1] if i + 1 < len(tokens) else None
-        if after is not None and (after.text in _OPERATORS or after.text == "("):
+        if after is not None and (after.text in _OPERATORS or after.text == "(") or (
+                self._in_expression(i)):
             return None
         j = i - 1
         if j < 0 or not (tokens[j].kind == "rel" and tokens[j].text in ("=", "≈", "~")):
@@ -1038,6 +1063,11 @@ class _Reader:
             written = written.with_bound(bound_of(self.text[tokens[i].start - 1]))
         kind = label.kind
         role = label.role
+        if kind in STAT_KINDS:
+            lead = self.text[max(0, tokens[first].start - 30) : tokens[first].start].lower()
+            if re.search(r"critical(?:\s+value)?\s*(?:of\s+|is\s+|:)?\s*$|tabulated|table\s+value",
+                         lead):
+                kind = "critical"
         if kind == "mean" and role in ("first", "second"):
             group = 0 if role == "first" else 1
         if role and role.startswith("g") and role[1:].isdigit():
@@ -1069,8 +1099,12 @@ class _Reader:
         written = tokens[i].number
         if written is None or i + 1 >= len(tokens):
             return None
-        after = [t for t in tokens[i + 1 : i + 5] if self.sentence[tokens.index(t)] ==
-                 self.sentence[i]] if False else tokens[i + 1 : i + 5]
+        after = [
+            tokens[k] for k in range(i + 1, min(i + 5, len(tokens)))
+            if self.sentence[k] == self.sentence[i] and tokens[k].kind != "nl"
+        ]
+        if not after or after[0].kind != "word":
+            return None
         words = " ".join(t.lower for t in after if t.kind == "word")
         if re.match(r"(?:degrees? of freedom|df|d f)\b", words):
             return self._add("df", i, label="degrees of freedom")
@@ -1234,8 +1268,8 @@ class _Reader:
                 negative = True
             elif word.startswith("decision"):
                 negative = False
-            if "reject" in word and not word.startswith(("fail", "do not", "did not", "cannot",
-                                                         "can not", "not")):
+            elif "reject" in word and not word.startswith(("fail", "do not", "did not", "cannot",
+                                                           "can not", "not")):
                 negative = bool(_NEGATORS.search(clause))
             claimed.add(key)
             clause_end = _clause_end(self.text, end)
@@ -1257,6 +1291,14 @@ class _Reader:
                 continue
             word = match.group("word").lower()
             up = word in _UP_WORDS
+            quantity = re.match(r"\s*(?:\w+\s+){0,2}?(variances?|variability|spread|sd|"
+                                r"standard\s+deviations?|dispersion|medians?|means?|average)\b",
+                                self.text[end : end + 40], re.I)
+            about = "mean"
+            if quantity:
+                q = quantity.group(1).lower()
+                about = ("sd" if q.startswith(("var", "spread", "sd", "standard", "disp"))
+                         else "median" if q.startswith("median") else "mean")
             clause_start = _clause_start(self.text, start)
             clause_end = _clause_end(self.text, end)
             before = self._groups_between(clause_start, start)
@@ -1287,7 +1329,7 @@ class _Reader:
             higher = (subject, other) if up else (other, subject)
             span_end = end + than.end() if than and than.start() < 6 else end
             self._add("direction", None, start=start, end=span_end, label=match.group(0),
-                      higher=higher)
+                      higher=higher, of=about)
         for match in _CHANGE.finditer(self.text):
             groups = self._groups_between(match.start(), match.end() + 60)
             clause_end = _clause_end(self.text, match.end())
@@ -1447,7 +1489,34 @@ class _Reader:
             sentence_sides = [v for s, _, v in self.sides if start <= s < end]
             if len(set(sentence_sides)) == 1:
                 sided = sentence_sides[0]
+        if sided is None and (self.source == "output" or any(
+                a <= first.start < b for a, b in self.fenced)):
+            # the line of code that printed it, or R's "alternative hypothesis:" line below it
+            window = self.text[max(0, first.start - 400) : first.start]
+            window = window[max(window.rfind("\n\n\n"), window.rfind(">>>"), -1) + 1 :]
+            before = [v for s_, _, v in self.sides
+                      if first.start - len(window) <= s_ < first.start]
+            after = [v for s_, _, v in self.sides if last.end <= s_ < last.end + 120
+                     and "alternative hypothesis" in self.text[s_ : s_ + 30].lower()]
+            if after:
+                sided = after[0]
+            elif before:
+                sided = before[-1]
+            if sided in ("less", "greater") and self._reversed_data(first.start):
+                sided = "greater" if sided == "less" else "less"
         block.sided = sided
+
+    def _reversed_data(self, offset: int) -> bool:
+        """R's "data:  y - x" (or "y and x") above a result: the second group first, so its
+        "less" is the local "greater"."""
+        window = self.text[max(0, offset - 300) : offset]
+        found = list(re.finditer(r"(?m)^\s*data:\s+(.+?)\s+(?:and|-)\s+(.+?)\s*$", window))
+        if not found or len(self.names) != 2:
+            return False
+        left, right = found[-1].group(1), found[-1].group(2)
+        a = [g.group for g in _group_mentions(left, self.names)]
+        b = [g.group for g in _group_mentions(right, self.names)]
+        return a == [1] and b == [0]
 
     def _heading_mention(self, sentence: int, cache: dict[int, Mention | None]) -> Mention | None:
         """The test a heading or lead line above names ("## Welch's t-test", "Mann-Whitney:")."""

@@ -28,6 +28,7 @@ class Cell:
     heading_span: tuple[int, int] | None = None
 
 
+_R_PREFIX = re.compile(r"^\s*(?:#+>?|>)\s?")
 _PIPE_ROW = re.compile(r"^[ \t]*\|?(?P<body>.*\|.*?)\|?[ \t]*$")
 _RULE = re.compile(r"^[\s|:+=-]+$")
 _CELL_VALUE = re.compile(
@@ -54,9 +55,11 @@ def find_cells(text: str, aligned: bool) -> tuple[list[Cell], list[tuple[int, in
     row_key = 0
     while index < len(lines):
         start, line = lines[index]
-        if line.count("|") >= 2 or (line.count("|") == 1 and line.strip().startswith("|")):
+        if line.count("|") >= 2 or (line.count("|") == 1 and (
+                line.strip().startswith("|") or _pipe_block(lines, index))):
             end = index
-            while end < len(lines) and lines[end][1].count("|") >= 1 and lines[end][1].strip():
+            while end < len(lines) and (lines[end][1].count("|") >= 1 or _RULE.match(
+                    _R_PREFIX.sub("", lines[end][1]) or "x")) and lines[end][1].strip():
                 end += 1
             found, row_key = _pipe_table(lines[index:end], row_key)
             cells += found
@@ -74,6 +77,12 @@ def find_cells(text: str, aligned: bool) -> tuple[list[Cell], list[tuple[int, in
                 continue
         index += 1
     return cells, spans
+
+
+def _pipe_block(lines: list[tuple[int, str]], index: int) -> bool:
+    """A one-pipe heading ("Cohen's d | 95% CI") with a rule line under it."""
+    following = lines[index + 1][1] if index + 1 < len(lines) else ""
+    return bool(_RULE.match(_R_PREFIX.sub("", following) or "x")) and "-" in following
 
 
 def _lines(text: str) -> list[tuple[int, str]]:
@@ -96,8 +105,10 @@ def _split_pipes(offset: int, line: str) -> list[tuple[int, str]]:
     if parts and not parts[-1].strip():
         parts = parts[:-1]
     for part in parts:
-        lead = len(part) - len(part.lstrip())
-        cells.append((offset + position + lead, part.strip()))
+        # R's printed output pasted with its "## " or "#> " prefix
+        bare = re.sub(r"^\s*(?:#+>?|>)\s?", "", part) if not cells else part
+        lead = len(part) - len(bare.lstrip())
+        cells.append((offset + position + lead, bare.strip()))
         position += len(part) + 1
     return cells
 
@@ -108,10 +119,11 @@ def _pipe_table(lines: list[tuple[int, str]], row_key: int) -> tuple[list[Cell],
     heading_spans: list[tuple[int, int]] = []
     cells: list[Cell] = []
     for number, (offset, line) in enumerate(rows):
-        if _RULE.match(line):
+        if _RULE.match(_R_PREFIX.sub("", line)):
             continue
         split = _split_pipes(offset, line)
         following = rows[number + 1][1] if number + 1 < len(rows) else ""
+        following = _R_PREFIX.sub("", following)
         if heading is None and _RULE.match(following) and "-" in following:
             heading = [text for _, text in split]
             heading_spans = [(start, start + len(text)) for start, text in split]
@@ -152,17 +164,29 @@ def _numeric(text: str) -> bool:
     return is_value_cell(text) or text.lower() in ("nan", "na", "none", "-", "inf", "-inf")
 
 
-def _heading_ok(cells: list[tuple[int, int, str]]) -> bool:
+def _heading_ok(cells: list[tuple[int, int, str]], line: str) -> bool:
+    """A line of column headings: words (two at least), no "=", not a lead-in ending in ":",
+    and two or more of them headings that mean something (or all of them one: "mean
+    difference" above its one number)."""
     words = [c for c in cells if not _numeric(c[2])]
     if len(words) < 2 or len(words) < len(cells) - 1:
         return False
-    for i in range(len(cells)):
+    stripped = line.strip()
+    if "=" in stripped or stripped.endswith((":", ".")):
+        return False
+    known = 0
+    i = 0
+    while i < len(cells):
         for width in (3, 2, 1):
             if i + width <= len(cells):
                 phrase = " ".join(c[2] for c in cells[i : i + width])
                 if label_of(phrase) is not None or phrase.lower() in CI_BOUND_HEADINGS:
-                    return True
-    return False
+                    known += 1
+                    i += width - 1
+                    break
+        i += 1
+    whole = label_of(" ".join(c[2] for c in cells)) is not None
+    return known >= 2 or whole
 
 
 def _aligned_table(
@@ -171,7 +195,7 @@ def _aligned_table(
     """A heading line at ``index`` and the rows under it whose numbers sit under its words."""
     offset, heading_line = lines[index]
     heading = _ws_cells(heading_line)
-    if not _heading_ok(heading):
+    if not _heading_ok(heading, heading_line):
         return [], 0, row_key
     cells: list[Cell] = []
     used = 1
@@ -184,6 +208,8 @@ def _aligned_table(
         if _RULE.match(line):
             used += 1
             continue
+        if "=" in line:
+            break
         row = _ws_cells(line)
         values = [c for c in row if is_value_cell(c[2])]
         if not values:

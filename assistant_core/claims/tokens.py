@@ -87,12 +87,16 @@ def _breaks(text: str, tokens: list[Token], i: int, previous: Token, lines: bool
         if _ITEM_START.match(text, line_start):
             return True
         before = text[: previous.start].rstrip(" ")
-        line_before = before[before.rfind("\n") + 1 :]
-        if not line_before.strip() or line_before.rstrip().endswith((":", ".", "!", "?", "|")):
+        line_before = before[before.rfind("\n") + 1 :].strip()
+        if not line_before or line_before.endswith((":", ".", "!", "?", "|", "=")):
             return True
-        if line_before.lstrip().startswith(("#", "|", "-", "*", "•")):
+        if line_before.startswith(("#", "|", "-", "*", "•", ">")):
             return True
-        return len(line_before.strip()) < 40  # a short line is a line of its own
+        # prose wrapped at a line break goes on with a lower-case word; a line of figures,
+        # code or a table row does not
+        flows = token.kind == "word" and token.text[:1].islower() or token.text == "("
+        ends = line_before[-1].isalnum() or line_before[-1] in ",;-(*_'\""
+        return not (flows and ends and len(line_before) >= 30 and "=" not in line_before[-12:])
     if previous.kind == "other" and previous.text in ".!?;":
         if previous.text == ";":
             return False  # a clause, not a sentence (see clause_breaks)

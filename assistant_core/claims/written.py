@@ -37,6 +37,8 @@ Bound = Literal["=", "<", ">"]
 
 #: A figure rounded twice (6.7083 -> 6.708 -> 6.71) is off by up to 0.55 units in its last place.
 ROUNDING_SLACK = 0.55
+#: Four or more significant digits: worked out by hand from rounded inputs, off by one unit.
+WORKED_SLACK = 1.1
 #: Full-precision figures agree within this relative difference (other library, other platform).
 RELATIVE_FLOOR = 1e-6
 
@@ -68,8 +70,19 @@ class Written:
         return max(0, min(12, round(-math.log10(self.ulp))))
 
     def tolerance(self, local: float) -> float:
+        """Half a unit in the last place (x 1.1, for double rounding); a figure of four or more
+        significant digits may also have been worked out from rounded inputs, so one unit."""
         scale = max(abs(local), abs(self.value))
-        return max(ROUNDING_SLACK * self.ulp, RELATIVE_FLOOR * scale)
+        slack = ROUNDING_SLACK if (self.significant or 0) <= 3 else WORKED_SLACK
+        return max(slack * self.ulp, RELATIVE_FLOOR * scale)
+
+    def truncates(self, local: float | None) -> bool:
+        """Whether this figure is ``local`` cut off rather than rounded (0.1067 -> 0.106)."""
+        if local is None or self.bound != "=" or not math.isfinite(local) or self.ulp <= 0:
+            return False
+        if self.value == 0 or (local > 0) != (self.value > 0):
+            return False
+        return 0 <= abs(local) - abs(self.value) < self.ulp
 
     def agrees(self, local: float | None) -> bool:
         """Whether ``local`` rounds to this figure (or satisfies its bound)."""
