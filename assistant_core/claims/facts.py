@@ -667,6 +667,18 @@ class Facts:
                 own = lo if kind == "ci_low" else hi
                 flipped = -hi if kind == "ci_low" else -lo
                 return [Candidate(own), Candidate(flipped, "sign flipped")]
+        table = self.anova_table
+        if table and kind in ("df", "se", "t", "statistic"):
+            na, nb = self.group(a, "n"), self.group(b, "n")
+            if kind == "df":
+                return [Candidate(table["df_within"], "the error df")]
+            if na and nb:
+                se = math.sqrt(table["ms_within"] * (1 / na + 1 / nb))
+                if kind == "se":
+                    return [Candidate(se, "the SE of the pairwise difference")]
+                diff = (self.group(a, "mean") or 0) - (self.group(b, "mean") or 0)
+                if se > 0:
+                    return _signed(diff / se, "sign flipped")
         if len(self.names) == 2 and kind in ("pair_difference", "mean_difference"):
             md = (self.group(a, "mean") or 0) - (self.group(b, "mean") or 0)
             return _signed(md)

@@ -85,23 +85,30 @@ def _fmt(value: float | None, like: Written | None = None) -> str:
     return f"{value:.4g}"
 
 
-def _alts(block: Block, source: SourceText, facts: Facts) -> list[str]:
-    """The alternatives the text allows for a block's p values and intervals."""
+def _expand(sided: str) -> list[str]:
+    if sided == "one-sided":
+        return list(_ONE_SIDED)
+    return [sided]
+
+
+def _alts(block: Block, source: SourceText, facts: Facts, prose: frozenset[str] = frozenset()
+          ) -> list[str]:
+    """The alternatives the text allows for a block's p values and intervals: the sidedness
+    said beside it; else the one said in its text (or the code that printed it); else, where
+    the text says several, any of those; else the analysis's."""
     sided = block.sided
-    if sided is None and source.read.source == "text":
+    if sided is None and source.read.source in ("text", "report"):
         sided = source.read.sided
     if sided is None and source.read.source == "output":
         stated = {c.alternative for c in source.calls if c.alternative}
         if len(stated) == 1:
             sided = stated.pop()
-    if sided is None:
-        sided = source.read.sided if source.read.source == "report" else None
-    if sided == "two-sided":
-        return ["two-sided"]
-    if sided == "one-sided":
-        return list(_ONE_SIDED)
-    if sided in _ONE_SIDED:
-        return [sided]
+    if sided is not None:
+        return _expand(sided)
+    said = set(source.read.stated) | (set(prose) if source.read.source == "output" else set())
+    if said:
+        out = [facts.alternative] + [a for s in sorted(said) for a in _expand(s)]
+        return list(dict.fromkeys(out))
     return [facts.alternative]
 
 
@@ -131,6 +138,11 @@ class _Judge:
         self.notes: list[str] = []
         self.main_family: str | None = None
         self.families: dict[tuple[int, int], str | None] = {}
+
+    def _alts(self, block: Block, source: SourceText) -> list[str]:
+        prose = next((x.read.stated for x in self.sources if x.read.source == "text"),
+                     frozenset())
+        return _alts(block, source, self.facts, prose)
 
     # ------------------------------------------------------------------ numbers
 
@@ -170,6 +182,13 @@ class _Judge:
                 reading.kind == "se" and test):
             return self._unnamed_group(reading)
         found = self.candidates(reading, test, alt)
+        if reading.kind == "df" and reading.pair is None and not self._beside_statistic(reading):
+            # a df on its own may be one group's n - 1 (a hand-worked table)
+            found = found + [
+                Candidate(n - 1, f"n − 1 of {name}")
+                for index, name in enumerate(self.facts.names)
+                if (n := self.facts.group(index, "n")) is not None
+            ]
         if not found:
             return _Outcome("unchecked", None, self._why_unchecked(reading, test))
         for candidate in found:
@@ -200,6 +219,16 @@ class _Judge:
             if hint:
                 reason += f"; {hint}"
         return _Outcome("contradicted", expected, reason, error)
+
+    def _beside_statistic(self, reading: Reading) -> bool:
+        for source in self.sources:
+            read = source.read
+            if reading in read.readings:
+                if reading.block is None:
+                    return False
+                return any(read.readings[i].kind in ("t", "F", "chi2", "H", "statistic")
+                           for i in read.blocks[reading.block].readings)
+        return False
 
     def _symbol_clash(self, reading: Reading, test: str | None, alt: str) -> _Outcome | None:
         """A one-letter symbol used for something else ("d = 10", the degrees of freedom):
@@ -232,7 +261,7 @@ class _Judge:
         return None
 
     def _bare(self, reading: Reading, test: str | None, alt: str) -> _Outcome:
-        """"ns": a p at or above alpha."""
+        """"ns": a p at or above alpha; "p < α": below it."""
         if reading.kind not in ("p_value", "pair_p"):
             return _Outcome("unchecked", None, "no number to check")
         found = self.candidates(reading, test, alt)
@@ -240,6 +269,8 @@ class _Judge:
             return _Outcome("unchecked", None, self._why_unchecked(reading, test))
         p = found[0].value
         alpha = self.alpha_for(reading)
+        if reading.polarity is not None:
+            return self._decision(reading, p, alpha, self._about(reading, test, alt))
         if p >= alpha:
             return _Outcome("confirmed", p, f"{self._about(reading, test, alt)}: {_fmt(p)} ≥ "
                             f"α = {alpha:g}")
@@ -343,7 +374,7 @@ class _Judge:
                     continue
                 options = []
                 for test in facts.available(family):
-                    for alt in _alts(block, source, facts):
+                    for alt in self._alts(block, source):
                         choice = self.block_score(source, block, test, alt)
                         options.append(choice)
                         total = scores.setdefault(family, {}).setdefault((test, alt), [0, 0])
@@ -358,7 +389,7 @@ class _Judge:
                         continue
                     options = []
                     for test in facts.available(main):
-                        for alt in _alts(block, source, facts):
+                        for alt in self._alts(block, source):
                             choice = self.block_score(source, block, test, alt)
                             options.append(choice)
                             total = scores.setdefault(main, {}).setdefault((test, alt), [0, 0])
@@ -386,7 +417,7 @@ class _Judge:
             family = self.families[key] or main
             preferred = self.family_choice.get(family or "")
             if not options:
-                self.choices[key] = _Choice(None, _alts(block, self.sources[s], facts)[0])
+                self.choices[key] = _Choice(None, self._alts(block, self.sources[s])[0])
                 continue
             best = sorted(
                 options,
@@ -441,14 +472,14 @@ class _Judge:
                 if chosen.confirmed == 0 and preferred is not None and (
                         FAMILY.get(preferred.test or "") == FAMILY.get(chosen.test or "")):
                     # nothing in the block fits any test: judge it as the answer's test
-                    alts = _alts(block, self.sources[s], facts)
+                    alts = self._alts(block, self.sources[s])
                     alt = preferred.alt if preferred.alt in alts else chosen.alt
                     return _Choice(preferred.test, alt)
                 return chosen
             if self.families.get(key) is not None and key in self.choices:
                 return self.choices[key]
         main = self.family_choice.get(self.main_family or "")
-        alts = _alts(block, self.sources[s], facts) if block is not None else [facts.alternative]
+        alts = self._alts(block, self.sources[s]) if block is not None else [facts.alternative]
         if main is not None:
             alt = main.alt if main.alt in alts else alts[0]
             return _Choice(main.test, alt)
@@ -647,7 +678,8 @@ class _Judge:
               and r.block is not None and r.sentence == reading.sentence]
         if not ps:
             ps = [r for r in read.readings if r.kind == "p_value" and r.written is not None
-                  and r.block is not None and self.families.get((s, r.block)) in MAIN_FAMILIES]
+                  and r.block is not None and FAMILY.get(
+                      self.choice_for(s, read.blocks[r.block]).test or "") in MAIN_FAMILIES]
         if not ps:
             return _Outcome("unchecked", None, "no p value to check it by")
         wanted = ["two-sided"] if said == "two-sided" else (

@@ -139,7 +139,8 @@ LABELS: tuple[tuple[re.Pattern[str], Label], ...] = (
        "chi2"),
     _l(r"^(?:z|Z)$|(?i)^z[-_ ]?(?:stat(?:istic)?|val(?:ue)?|score)$", "z"),
     _l(r"^Q$", "Q"),
-    _l(r"(?i)^(?:the\s+)?(?:test\s+)?stat(?:istic)?$|^value$", "statistic"),
+    _l(r"(?i)^(?:t|the\s+t)\s+test[-\s]+stat(?:istic)?$|^t_(?:obs|calc|computed|stat)$", "t"),
+    _l(r"(?i)^(?:the\s+)?(?:test[-\s]+)?stat(?:istic)?$|^value$", "statistic"),
     # degrees of freedom
     _l(r"(?i)^(?:df|dof|degrees?\s+of\s+freedom|the\s+degrees\s+of\s+freedom)$", "df"),
     _l(r"(?i)^num(?:erator)?\s+df$|^df1$|^df[-_ ]?(?:between|b|effect|num)$", "df", "df1"),
@@ -155,6 +156,7 @@ LABELS: tuple[tuple[re.Pattern[str], Label], ...] = (
     # descriptives
     _l(r"^M$|(?i)^(?:the\s+)?(?:means?|average|avg|mean\s+(?:score|value|time|rating)s?|x̄"
        r"|sample\s+means?|averaged?|averaging)$", "mean"),
+    _l(r"(?i)^mean\s+(?:in|of|for)\s+(?:group|sample)\s+\S+$", "mean"),
     _l(r"(?i)^mean\s+of\s+x$", "mean", "first"),
     _l(r"(?i)^mean\s+of\s+y$", "mean", "second"),
     _l(r"(?i)^(?:sd|s\.d\.|std|std\.?\s*dev\.?|stdev|standard\s+deviations?|sample\s+sd)$",
@@ -322,7 +324,10 @@ SIDEDNESS: tuple[tuple[re.Pattern[str], str | None], ...] = (
         ),
         None,
     ),
-    (re.compile(r"\b(?:one[- ](?:sided|tailed)|directional|1[- ]tailed)\b", re.I), "one-sided"),
+    (re.compile(r"\b(?:right|upper)[- ](?:sided|tailed)\b", re.I), "greater"),
+    (re.compile(r"\b(?:left|lower)[- ](?:sided|tailed)\b", re.I), "less"),
+    (re.compile(r"\b(?:one[- ](?:sided|tailed)|directional|1[- ]tailed|onetailed)\b", re.I),
+     "one-sided"),
     (
         re.compile(r"\b(?:two[- ](?:sided|tailed)|non[- ]?directional|2[- ]tailed)\b", re.I),
         "two-sided",

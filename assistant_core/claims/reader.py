@@ -75,8 +75,14 @@ _RELATION_WORDS = {
     "higher": ">",
 }
 _LIST_JOINERS = frozenset({",", "and", "vs", "versus", "/", "or", "respectively", "to"})
+_N_ADJECTIVES = frozenset(
+    """random randomly selected sampled different independent young old adult healthy male
+    female new total more additional separate""".split()
+)
 _POSTFIX_N = re.compile(
     r"(?i)^(?:participants?|subjects?|observations?|patients?|students?|people|persons?|values?"
+    r"|runners?|workers?|employees?|customers?|athletes?|women|men|boys|girls|seeds?|screws?"
+    r"|specimens?|pigs?|cows?|dogs?|birds?|fish|trials?|readings?|scores?|records?"
     r"|samples?|cases?|measurements?|animals?|plants?|rats?|mice|individuals?|respondents?"
     r"|children|adults|men|women|pairs?|volunteers?|items?|units?|cars?|trees?|per)$"
 )
@@ -147,6 +153,7 @@ class Read:
     sided: str | None  # sidedness said once for the whole text (None: not said, or mixed)
     alpha: float | None  # alpha said in the text
     other_numbers: int  # numbers read as no figure (data, years, list numbers)
+    stated: frozenset[str] = frozenset()  # every sidedness the text says somewhere
 
     def span(self, reading: Reading) -> tuple[int, int]:
         return self.mapped.span(reading.start, reading.end)
@@ -365,7 +372,7 @@ class _Reader:
                       and 0 < r.written.value < 0.5), None)
         self.readings = [r for r in self.readings if r.kind != "alpha"]
         blocks = self._blocks()
-        stated = {value for _, _, value in self.sides if not self._hypothetical_at(_)}
+        stated = {value for s_, _, value in self.sides if not self._hypothetical_at(s_)}
         sided = None
         if len(stated) == 1:
             sided = stated.pop()
@@ -373,6 +380,7 @@ class _Reader:
             sided = (stated - {"one-sided"}).pop()
         numbers = sum(1 for i, t in enumerate(self.tokens) if t.kind == "num")
         read_numbers = len(self.consumed)
+        said = frozenset(v for s_, _, v in self.sides if not self._hypothetical_at(s_))
         return Read(
             self.source,
             self.mapped,
@@ -382,12 +390,16 @@ class _Reader:
             sided,
             alpha,
             max(0, numbers - read_numbers),
+            said,
         )
 
     def _identifiers(self) -> None:
         """Numbers that name things, not figures: "group 2", "Table 3", "1)" starting an item,
         R's "[1]", the number inside a group's name."""
         tokens = self.tokens
+        for match in re.finditer(r"(?m)^\s*(?:#+>?\s*)?Signif\. codes:.*$", self.text):
+            for i in range(self._token_at(match.start()), self._token_at(match.end())):
+                self.consumed.add(i)
         for mention in self.groups:
             for i in range(self._token_at(mention.start), len(tokens)):
                 if tokens[i].start >= mention.end:
@@ -445,6 +457,10 @@ class _Reader:
         label_row = row[0].row_label
         row_label = label_of(label_row) if label_row else None
         row_groups = [g.group for g in _group_mentions(label_row, self.names)] if label_row else []
+        if not row_groups:
+            for _, text in row[0].texts:
+                row_groups += [g.group for g in _group_mentions(text, self.names)
+                               if g.end - g.start == len(text)]
         row_test = _test_in(label_row)
         anova = any(
             (lab := label_of(c.heading)) is not None and lab.kind in ("ss", "ms", "F")
@@ -489,6 +505,12 @@ class _Reader:
                 continue
             if pair is not None and kind in ("statistic", "estimate"):
                 kind = "pair_difference"
+            if kind == "mean_difference" and heading.lower() == "estimate":
+                said = " ".join([label_row, *(t for _, t in row[0].texts)]).lower()
+                if "hedges" in said:
+                    kind = "g"
+                elif "cohen" in said:
+                    kind = "d"
             if anova and kind in ("ss", "ms", "df", "F", "p_value"):
                 role = role or _anova_role(label_row)
                 if kind == "df":
@@ -575,16 +597,28 @@ class _Reader:
     def _doctest(self) -> None:
         """Numbers printed by a line of code get their label from it: ``>>> p`` then
         ``0.0024`` is a p; ``>>> [np.var(x, ddof=1) for x in [a, b, c]]`` lists variances."""
-        lines = list(re.finditer(r"(?m)^[ \t]*(>>>|\.\.\.)[ \t]?(.*)$", self.text))
+        lines = list(re.finditer(r"(?m)^[ \t]*(>>>|\.\.\.|>(?=\s))[ \t]?(.*)$", self.text))
+        if not lines and self.source == "output":
+            # a notebook's cells pasted with their output: "print(p)" then "0.0786"
+            lines = [m for m in re.finditer(r"(?m)^[ \t]*()((?:print\()?[A-Za-z_][\w.]*"
+                                            r"(?:\([^\n]*\))?\)?)[ \t]*$", self.text)
+                     if re.match(r"\s*\n?\s*(?:\[1\]\s*)?-?\d", self.text[m.end():m.end() + 40])]
+            lines = [m for m in lines if not NUMBER.fullmatch(m.group(2).strip())]
         if not lines:
             if self.code:
                 self._printed_by(self.code, 0, len(self.text))
             return
         variables: dict[str, str | None] = {}
         for index, match in enumerate(lines):
-            if match.group(1) != ">>>":
+            if match.group(1) == "...":
                 continue
             expression = match.group(2)
+            previous = self.text[lines[index - 1].end() if index else 0 : match.start()]
+            for assigned in re.finditer(r"(?m)^\s*([A-Za-z_][\w\s,]*?)\s*=(?!=)\s*(.+)$",
+                                        previous):
+                test = next((c.test for c in calls(assigned.group(2)) if c.test), None)
+                for name in re.findall(r"\w+", assigned.group(1)):
+                    variables[name] = test
             for assigned in re.finditer(r"^\s*([\w\s,()]+?)\s*=(?!=)\s*(.+)$", expression):
                 test = next((c.test for c in calls(assigned.group(2)) if c.test), None)
                 for name in re.findall(r"\w+", assigned.group(1)):
@@ -850,11 +884,37 @@ class _Reader:
             return True
         return after.kind == "num" and after.text[:1] in "+-" and after.start == tokens[i].end
 
+    def _stacked(self, i: int) -> Reading | None:
+        """A label on a line of its own above a number on a line of its own (a table pasted
+        one cell per line): ``Mean`` / ``51.91``."""
+        tokens = self.tokens
+        line_start = self.text.rfind("\n", 0, tokens[i].start) + 1
+        line_end = self.text.find("\n", tokens[i].end)
+        line_end = len(self.text) if line_end < 0 else line_end
+        if self.text[line_start:line_end].strip() != tokens[i].text:
+            return None
+        j = i - 1
+        while j >= 0 and tokens[j].kind == "nl":
+            j -= 1
+        if j < 0 or tokens[j].kind != "word" or i - j > 3:
+            return None
+        label_line_start = self.text.rfind("\n", 0, tokens[j].start) + 1
+        phrase = self.text[label_line_start : tokens[j].end].strip()
+        if len(phrase.split()) > 4:
+            return None
+        found = self._label_ending(j)
+        if found is None or self.text[label_line_start : tokens[found[0]].start].strip():
+            return None
+        return self._from_label(i, found, None, None, None)
+
     def _labelled(self, i: int) -> Reading | None:
         """The label before the number at ``i``: ``label [(...)] [for group] rel|fillers NUM``."""
         tokens = self.tokens
         if self._in_expression(i):
             return None
+        stacked = self._stacked(i)
+        if stacked is not None:
+            return stacked
         sentence = self.sentence[i]
         j = i - 1
         op: str | None = None
@@ -1108,21 +1168,23 @@ class _Reader:
         words = " ".join(t.lower for t in after if t.kind == "word")
         if re.match(r"(?:degrees? of freedom|df|d f)\b", words):
             return self._add("df", i, label="degrees of freedom")
-        if after and after[0].kind == "word" and _POSTFIX_N.match(after[0].text) and float(
-                written.value).is_integer() and written.value > 1:
-            group = None
-            span_end = after[min(3, len(after) - 1)].end
+        if re.match(r"(?:pooled\s+)?(?:standard deviations?|sds?)\b", words):
+            return self._add("effect", i, label="standard deviations")
+        noun = next((t for t in after[:3] if t.kind == "word" and _POSTFIX_N.match(t.text)), None)
+        adjectives_only = noun is not None and all(
+            t.kind == "word" and (t is noun or t.lower in _N_ADJECTIVES)
+            for t in after[: after.index(noun) + 1])
+        if noun is not None and adjectives_only and float(written.value).is_integer() and (
+                written.value > 1):
+            span_end = after[min(after.index(noun) + 3, len(after) - 1)].end
             groups = self._groups_between(tokens[i].end, span_end)
-            if groups:
-                group = groups[0].group
-            else:
-                group = self._group_before(tokens[i].start, self._sentence_span(
-                    self.sentence[i])[0])
-            if re.search(r"\b(?:per|each|in each|both)\b", words) and group is None:
-                return self._add("n", i, label=after[0].text, role="each")
-            if group is None:
-                return None
-            return self._add("n", i, label=after[0].text, group=group)
+            group = groups[0].group if groups else None
+            role = "each" if re.search(r"\b(?:per|each|in each|both)\b", words) else None
+            return self._add("n", i, label=noun.text, group=group, role=role)
+        if after and after[0].lower in ("groups", "samples", "conditions") and len(after) >= 3 \
+                and after[1].lower == "of" and after[2].kind == "num":
+            self.consumed.add(i)
+            return self._add("n", self.tokens.index(after[2]), label="groups of", role="each")
         return None
 
     def _continued(self, i: int, previous: Reading | None) -> Reading | None:
@@ -1242,10 +1304,21 @@ class _Reader:
         return bool(_HYPOTHETICAL.search(clause)) or sentence.rstrip().endswith("?")
 
     def _statements(self) -> None:
+        self._alpha_bounds()
         self._conclusions()
         self._directions()
         self._tests_named()
         self._sided_claims()
+
+    def _alpha_bounds(self) -> None:
+        """"p < α", "p > alpha": a p said to be below (or above) the level, no number."""
+        for match in re.finditer(r"(?i)\bp(?:[- ]?values?)?\s*(<|>|≤|≥|less than|greater than"
+                                 r"|below|above)\s*(?:α|alpha|alp)\b", self.text):
+            if self._in_code(match.start()):
+                continue
+            below = match.group(1).lower() in ("<", "≤", "less than", "below")
+            self._add("p_value", None, start=match.start(), end=match.end(),
+                      label=match.group(0), polarity=below)
 
     def _conclusions(self) -> None:
         claimed: set[tuple[int, int]] = set()
@@ -1268,6 +1341,9 @@ class _Reader:
                 negative = True
             elif word.startswith("decision"):
                 negative = False
+            elif "rejected" in word:
+                negative = bool(re.search(r"\bnot\b|cannot", word)) or bool(
+                    _NEGATORS.search(clause))
             elif "reject" in word and not word.startswith(("fail", "do not", "did not", "cannot",
                                                            "can not", "not")):
                 negative = bool(_NEGATORS.search(clause))
@@ -1366,12 +1442,14 @@ class _Reader:
                 line.strip().startswith(("#", "*")) or line.rstrip().endswith(":")
                 or not re.search(r"[.!?]\s*$", line.strip()) or self.source == "output"
             )
-            if not (has_figures or used or heading):
-                continue
+            del used, heading
             if _GENERIC_TEST.search(sentence) and not has_figures:
                 continue
             if self._hypothetical_at(mention.start) and not has_figures:
                 continue
+            if re.match(r"\s*(?:=|\()", self.text[mention.end : mention.end + 2]) and (
+                    self.text[mention.start : mention.end].isidentifier()):
+                continue  # a function called in code: ttest_ind(...)
             self._add("test", None, start=mention.start, end=mention.end,
                       label=self.text[mention.start : mention.end], test=mention.test)
 
@@ -1492,7 +1570,10 @@ class _Reader:
         if sided is None and (self.source == "output" or any(
                 a <= first.start < b for a, b in self.fenced)):
             # the line of code that printed it, or R's "alternative hypothesis:" line below it
-            window = self.text[max(0, first.start - 400) : first.start]
+            previous_end = max(
+                (self.readings[b.readings[-1]].end for b in blocks if b.index < block.index),
+                default=0)
+            window = self.text[max(previous_end, first.start - 400) : first.start]
             window = window[max(window.rfind("\n\n\n"), window.rfind(">>>"), -1) + 1 :]
             before = [v for s_, _, v in self.sides
                       if first.start - len(window) <= s_ < first.start]
@@ -1613,6 +1694,8 @@ _PRINTED_CALLS = (
     (re.compile(r"(?:stats\.)?sem$"), "se"),
     (re.compile(r"^len$"), "n"),
     (re.compile(r"compute_effsize$"), "d"),
+    (re.compile(r"^qt$|^qf$|^qchisq$|^qnorm$|(?:stats\.)?(?:t|f|chi2|norm)\.ppf$|\.isf$"),
+     "critical"),
 )
 
 
@@ -1750,6 +1833,8 @@ _CONCLUSION = re.compile(
     r"|(?:fail(?:ed|s)?|do(?:es)?\s+not|did\s+not|cannot|can\s*not|could\s+not|not)"
     r"\s+(?:to\s+)?reject(?:ed)?(?:\s+(?:the\s+)?(?:null(?:\s+hypothesis)?|h0|h₀))?"
     r"|reject(?:ed|s|ing)?\s+(?:the\s+)?(?:null(?:\s+hypothesis)?|h0|h₀)"
+    r"|(?:null(?:\s+hypothesis)?|h0|h₀)\s+(?:is|was|can(?:not)?\s+be|could\s+not\s+be|should"
+    r"\s+be|will\s+be|must\s+be)\s+(?:not\s+)?rejected"
     r"|(?:not\s+|non[- ]?|in)?(?:statistically\s+)?significant(?:ly)?"
     r"|n\.s\.(?=\s|$|[,;)])"
     r"|(?:no|insufficient|not\s+enough|little|strong|some|sufficient)\s+(?:statistical\s+)?"

@@ -157,6 +157,8 @@ _WS_CELL = re.compile(r"\[[^\]\n]*\]|\S+")
 
 
 def _ws_cells(line: str) -> list[tuple[int, int, str]]:
+    # R's "## " / "#> " before pasted output is not a column: blank it, columns kept
+    line = _R_PREFIX.sub(lambda m: " " * len(m.group(0)), line, count=1)
     return [(m.start(), m.end(), m.group(0)) for m in _WS_CELL.finditer(line)]
 
 
@@ -206,13 +208,18 @@ def _aligned_table(
             used += 1
             continue
         if _RULE.match(line):
+            if cells:
+                break  # R's "---" above its significance codes ends the table
             used += 1
             continue
-        if "=" in line:
+        if "=" in line or line.lstrip().startswith("Signif. codes"):
             break
         row = _ws_cells(line)
         values = [c for c in row if is_value_cell(c[2])]
         if not values:
+            if all(re.fullmatch(r"<\w+>|#+>?", c[2]) for c in row):
+                used += 1  # a tibble's row of column types: <fct> <dbl>
+                continue
             if cells or len(row) > 3:
                 break
             used += 1  # a row of names between the heading and the numbers (pandas index)
@@ -221,8 +228,8 @@ def _aligned_table(
         if sum(p is not None for _, p in placed) < max(1, len(values) // 2):
             break
         row_key += 1
-        first_value = min(c[0] for c in values)
-        label = " ".join(c[2] for c in row if c[0] < first_value and not _numeric(c[2]))
+        first_value = min((c[0] for c, p in placed if p is not None), default=values[0][0])
+        label = " ".join(c[2] for c in row if c[0] < first_value and not is_value_cell(c[2]))
         texts = tuple(
             (_heading_phrase(heading, h) if (h := _column(heading, c)) is not None else "", c[2])
             for c in row
@@ -253,14 +260,20 @@ def _column(heading: list[tuple[int, int, str]], cell: tuple[int, int, str]) -> 
     """The heading word a cell sits under: right edges aligned (numbers are right-aligned),
     else left edges, else the one it overlaps."""
     start, end, _ = cell
-    best: tuple[int, int] | None = None
+    best: tuple[float, int] | None = None
     for i, (h_start, h_end, _) in enumerate(heading):
-        distance = min(abs(h_end - end), abs(h_start - start))
+        right, left = abs(h_end - end), abs(h_start - start)
         overlap = min(end, h_end) - max(start, h_start)
-        if distance <= 2 or overlap > 0:
-            score = distance if distance <= 2 else 3
-            if best is None or score < best[0]:
-                best = (score, i)
+        if right <= 2:
+            score = float(right)
+        elif left <= 2:
+            score = left + 0.5
+        elif overlap > 0:
+            score = 3.0
+        else:
+            continue
+        if best is None or score < best[0]:
+            best = (score, i)
     return best[1] if best else None
 
 
@@ -271,7 +284,7 @@ def _heading_phrase(heading: list[tuple[int, int, str]], column: int) -> str:
 def _heading_phrase_span(heading: list[tuple[int, int, str]], column: int) -> tuple[str, int]:
     """The longest phrase ending at ``column`` that means something ("Sum Sq", "mean of x",
     "Lower CI"), and the index of its first word."""
-    for width in (3, 2):
+    for width in (4, 3, 2):
         first = column - width + 1
         if first < 0:
             continue

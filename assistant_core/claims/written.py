@@ -41,6 +41,9 @@ ROUNDING_SLACK = 0.55
 WORKED_SLACK = 1.1
 #: Full-precision figures agree within this relative difference (other library, other platform).
 RELATIVE_FLOOR = 1e-6
+#: A machine-printed figure (seven or more digits) computed from rounded inputs (a p from a t
+#: copied with three decimals) is off by up to this relative difference.
+PRINTED_FLOOR = 1e-4
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,8 @@ class Written:
         significant digits may also have been worked out from rounded inputs, so one unit."""
         scale = max(abs(local), abs(self.value))
         slack = ROUNDING_SLACK if (self.significant or 0) <= 3 else WORKED_SLACK
-        return max(slack * self.ulp, RELATIVE_FLOOR * scale)
+        floor = PRINTED_FLOOR if (self.significant or 0) >= 7 else RELATIVE_FLOOR
+        return max(slack * self.ulp, floor * scale)
 
     def truncates(self, local: float | None) -> bool:
         """Whether this figure is ``local`` cut off rather than rounded (0.1067 -> 0.106)."""
