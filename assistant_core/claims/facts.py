@@ -133,6 +133,37 @@ class Facts:
                 out.append(Candidate(float(np.std(values)), "population SD (divisor n)"))
         return out
 
+    def special(self, kind: str, role: str) -> list[Candidate]:
+        """Figures of the paired differences (``s_d``, ``x̄_d``) or pooled over the groups
+        (``s_p``), for a label that says which."""
+        if role == "differences":
+            d = self._differences()
+            if d is None or len(d) < 2:
+                return []
+            sd = float(np.std(d, ddof=1))
+            values = {"mean": float(np.mean(d)), "mean_difference": float(np.mean(d)),
+                      "sd": sd, "variance": sd * sd, "se": sd / math.sqrt(len(d)),
+                      "n": float(len(d)), "median": float(np.median(d))}
+            return _signed(values[kind], "second minus first") if kind in (
+                "mean", "mean_difference", "median") else (
+                [Candidate(values[kind])] if kind in values else [])
+        if role == "pooled":
+            ns = [self.group(i, "n") for i in range(len(self.groups))]
+            sds = [self.group(i, "sd") for i in range(len(self.groups))]
+            if any(v is None for v in (*ns, *sds)) or sum(ns) - len(ns) <= 0:  # type: ignore[arg-type]
+                return []
+            pooled = sum((n - 1) * s * s for n, s in zip(ns, sds, strict=True)) / (  # type: ignore[operator]
+                sum(ns) - len(ns))  # type: ignore[arg-type]
+            if kind == "variance":
+                return [Candidate(pooled, "the pooled variance")]
+            if kind == "sd":
+                return [Candidate(math.sqrt(pooled), "the pooled SD")]
+        if role == "each" and kind == "n":
+            ns = {self.group(i, "n") for i in range(len(self.groups))}
+            if len(ns) == 1:
+                return [Candidate(ns.pop(), "each group's n")]
+        return []
+
     def grand(self, kind: str) -> list[Candidate]:
         """Figures of all the groups together (the grand mean, the total N)."""
         ns = [self.group(i, "n") or 0 for i in range(len(self.groups))]

@@ -178,6 +178,20 @@ class _Judge:
             return self._bare(reading, test, alt)
         if reading.kind == "other":
             return _Outcome("unchecked", None, f"nothing local checks {reading.label or 'this'}")
+        if reading.kind in GROUP_KINDS and reading.group is None and reading.role in (
+                "differences", "pooled", "each"):
+            found = self.facts.special(reading.kind, reading.role or "")
+            if found:
+                return self._against(reading, found, f"the {KIND_LABELS[reading.kind]} of "
+                                     + {"differences": "the paired differences",
+                                        "pooled": "the groups pooled",
+                                        "each": "each group"}[reading.role or ""])
+        if reading.kind == "n" and reading.group is None and (
+                self.facts.design == "paired"):
+            found = self.facts.special("n", "differences")
+            if found:
+                found += [c for c in self.facts.grand("n") if c.note == "the total N"]
+                return self._against(reading, found, "the number of pairs")
         if reading.kind in GROUP_KINDS and reading.group is None and not (
                 reading.kind == "se" and test):
             return self._unnamed_group(reading)
@@ -219,6 +233,16 @@ class _Judge:
             if hint:
                 reason += f"; {hint}"
         return _Outcome("contradicted", expected, reason, error)
+
+    def _against(self, reading: Reading, found: list[Candidate], about: str) -> _Outcome:
+        written = reading.written
+        assert written is not None
+        for candidate in found:
+            if written.agrees(candidate.value) or written.truncates(candidate.value):
+                return _Outcome("confirmed", candidate.value,
+                                f"{about}: {_fmt(candidate.value, written)}")
+        return _Outcome("contradicted", found[0].value,
+                        f"{about} is {_fmt(found[0].value, written)}, not {written.shown}")
 
     def _beside_statistic(self, reading: Reading) -> bool:
         for source in self.sources:
@@ -621,6 +645,20 @@ class _Judge:
         read = self.sources[s].read
         blocks = [b for b in read.blocks if b.sentence == reading.sentence
                   and self.families.get((s, b.index)) == family]
+        if not blocks:
+            # a title or lead line: the result printed under it
+            later = [b for b in read.blocks if reading.sentence < b.sentence <= (
+                reading.sentence + 4) and self.families.get((s, b.index)) is not None]
+            if later and self.families.get((s, later[0].index)) == family:
+                blocks = later[:1]
+        if not blocks and named not in facts.available(family):
+            beside = [b for b in read.blocks if b.sentence == reading.sentence
+                      and self.families.get((s, b.index)) in MAIN_FAMILIES]
+            if beside:
+                other = self.choice_for(s, beside[0]).test
+                return _Outcome("contradicted", other,
+                                f"the figures beside it are those of {test_title(other)}; "
+                                f"{test_title(named)} does not apply to these data")
         if blocks:
             choice = self.choices.get((s, blocks[0].index))
             if choice is not None and choice.test is None:
@@ -680,6 +718,15 @@ class _Judge:
             ps = [r for r in read.readings if r.kind == "p_value" and r.written is not None
                   and r.block is not None and FAMILY.get(
                       self.choice_for(s, read.blocks[r.block]).test or "") in MAIN_FAMILIES]
+        if not ps:
+            for t, other in enumerate(self.sources):
+                if t == s:
+                    continue
+                found = [r for r in other.read.readings if r.kind == "p_value"
+                         and r.written is not None and r.block is not None]
+                if found:
+                    s, read, ps = t, other.read, found
+                    break
         if not ps:
             return _Outcome("unchecked", None, "no p value to check it by")
         wanted = ["two-sided"] if said == "two-sided" else (

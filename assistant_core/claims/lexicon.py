@@ -326,10 +326,11 @@ SIDEDNESS: tuple[tuple[re.Pattern[str], str | None], ...] = (
     ),
     (re.compile(r"\b(?:right|upper)[- ](?:sided|tailed)\b", re.I), "greater"),
     (re.compile(r"\b(?:left|lower)[- ](?:sided|tailed)\b", re.I), "less"),
-    (re.compile(r"\b(?:one[- ](?:sided|tailed)|directional|1[- ]tailed|onetailed)\b", re.I),
+    (re.compile(r"\b(?:one[- ](?:sided|tailed)|directional|1[- ](?:tailed|sided)|onetailed)\b", re.I),
      "one-sided"),
     (
-        re.compile(r"\b(?:two[- ](?:sided|tailed)|non[- ]?directional|2[- ]tailed)\b", re.I),
+        re.compile(r"\b(?:two[- ](?:sided|tailed)|non[- ]?directional|2[- ](?:tailed|sided))\b",
+                   re.I),
         "two-sided",
     ),
 )

@@ -56,7 +56,8 @@ _FILLERS = frozenset(
     gives gave giving yields yielded with its their corresponding associated so which that this
     our by value score result estimated estimate overall sample group groups condition respective
     given shown showing shows show stands stood amounts amounted becomes became has had have
-    value(s) very extremely tiny small""".split()
+    value(s) very extremely tiny small from table output analysis results model anova two
+    both each samples three""".split()
 )
 _RELATION_WORDS = {
     "less": "<",
@@ -319,6 +320,7 @@ class _Reader:
         self.readings: list[Reading] = []
         self.consumed: set[int] = set()
         self._levels: set[int] = set()
+        self._table_spans: list[tuple[int, int]] = []
 
     # -- positions
 
@@ -446,7 +448,7 @@ class _Reader:
     # -- tables
 
     def _tables(self) -> None:
-        cells, _ = find_cells(self.text, aligned=True)
+        cells, self._table_spans = find_cells(self.text, aligned=True)
         rows: dict[int, list[Cell]] = {}
         for cell in cells:
             rows.setdefault(cell.row, []).append(cell)
@@ -488,6 +490,8 @@ class _Reader:
                 continue
             group = head_groups[0] if head_groups else (row_groups[0] if len(row_groups) == 1
                                                          else None)
+            if label is not None and label.role in ("first", "second") and group is None:
+                group = 0 if label.role == "first" else 1
             pair = (row_groups[0], row_groups[1]) if len(row_groups) == 2 else None
             if pair is None and "-" in label_row and not row_groups:
                 pair = self._dash_pair(label_row)
@@ -746,6 +750,8 @@ class _Reader:
 
     def _interval_from(self, i: int) -> None:
         tokens = self.tokens
+        if any(a <= tokens[i].start < b for a, b in self._table_spans):
+            return  # a column heading ("Lower CI"): its cells were read with the table
         level = None
         level_token = None
         # "95% CI", "95 % confidence interval", "95 percent confidence interval"
@@ -974,6 +980,10 @@ class _Reader:
                 found = self._label_ending(j)
                 if found is not None:
                     return self._from_label(i, found, op, group, sided)
+                if any(m.start <= tok.start < m.end for m in self.mentions):
+                    j -= 1
+                    skipped += 1
+                    continue
                 if low in _FILLERS or low in ("for", "in", "among", "within", "than", "from"):
                     j -= 1
                     skipped += 1
@@ -1040,6 +1050,11 @@ class _Reader:
     def _label_ending(self, j: int) -> tuple[int, int, Label] | None:
         """(first token, last token, label) of the longest label phrase ending at token ``j``."""
         tokens = self.tokens
+        if j >= 2 and tokens[j - 1].text == "-" and tokens[j].kind == "word" and (
+                tokens[j - 2].kind == "word"):
+            a, b = self._subscripted(tokens[j - 2].text), self._subscripted(tokens[j].text)
+            if a and b and a.kind == b.kind == "mean":
+                return j - 2, j, Label("mean_difference")
         if tokens[j].kind == "word":
             sub = self._subscripted(tokens[j].text)
             if sub is not None:
@@ -1051,7 +1066,8 @@ class _Reader:
             words = tokens[first : j + 1]
             if any(t.kind not in ("word", "other") for t in words):
                 continue
-            if any(t.kind == "other" and t.text not in ("'", "%", "(", ")", ">") for t in words):
+            if any(t.kind == "other" and t.text not in ("'", "%", "(", ")", ">", "[", "]")
+                   for t in words):
                 continue
             if any(self.sentence[first + k] != self.sentence[j] for k in range(width)):
                 continue
@@ -1154,11 +1170,17 @@ class _Reader:
         return None
 
     def _postfix(self, i: int) -> Reading | None:
-        """"18 degrees of freedom", "10 participants", "a 95% confidence level"."""
+        """"18 degrees of freedom", "10 participants", "0.0025 < P" (a bound before its label)."""
         tokens = self.tokens
         written = tokens[i].number
         if written is None or i + 1 >= len(tokens):
             return None
+        if tokens[i + 1].kind == "rel" and tokens[i + 1].text in "<>≤≥" and i + 2 < len(tokens):
+            found = self._label_ending(i + 2) if tokens[i + 2].kind == "word" else None
+            if found is not None and found[0] == i + 2 and found[2].kind == "p_value":
+                flipped = {"<": ">", "≤": ">", ">": "<", "≥": "<"}[tokens[i + 1].text]
+                return self._add("p_value", i, written=written.with_bound(bound_of(flipped)),
+                                 label=tokens[i + 2].text)
         after = [
             tokens[k] for k in range(i + 1, min(i + 5, len(tokens)))
             if self.sentence[k] == self.sentence[i] and tokens[k].kind != "nl"
@@ -1253,8 +1275,15 @@ class _Reader:
             for r in readings:
                 by_kind.setdefault(r.kind, []).append(r)
             text = self.text[start:end].lower()
+            explicit_order = "respectively" in self.text[start:end].lower()
+            if not groups and explicit_order:
+                groups = list(range(len(self.names)))
             for same in by_kind.values():
                 if len(same) < 2 or len(same) != len(groups):
+                    continue
+                if not self._groups_between(start, end):
+                    for r, g in zip(same, groups, strict=True):
+                        r.group = g
                     continue
                 assigned = [r.group for r in same]
                 explicit = "respectively" in text
@@ -1286,8 +1315,12 @@ class _Reader:
                 r.group = current
 
     def _paragraph_end(self, offset: int) -> int:
-        blank = re.compile(r"\n[ \t]*\n|\n[ \t]*#").search(self.text, offset + 1)
-        return blank.start() if blank else len(self.text)
+        """Where a group's lead line stops applying: the next heading or "Step" line, a
+        paragraph of prose, or 3,000 characters on."""
+        stop = re.compile(r"\n[ \t]*(?:#|step\b|\*\*)|\n[ \t]*\n[^\n]{80,}", re.I).search(
+            self.text, offset + 1)
+        end = stop.start() if stop else len(self.text)
+        return min(end, offset + 3000)
 
     # -- statements
 
@@ -1304,11 +1337,31 @@ class _Reader:
         return bool(_HYPOTHETICAL.search(clause)) or sentence.rstrip().endswith("?")
 
     def _statements(self) -> None:
+        self._not_significant_p()
         self._alpha_bounds()
         self._conclusions()
         self._directions()
         self._tests_named()
         self._sided_claims()
+
+    def _clause_start(self, offset: int) -> int:
+        """Where the clause around ``offset`` starts: not before its sentence."""
+        start, _ = self._sentence_span(self._sentence_at(offset))
+        return max(start, _clause_start(self.text, offset, soft_lines=True))
+
+    def _clause_end(self, offset: int) -> int:
+        _, end = self._sentence_span(self._sentence_at(offset))
+        return min(end, _clause_end(self.text, offset, soft_lines=True)) if end > offset else (
+            _clause_end(self.text, offset, soft_lines=True))
+
+    def _not_significant_p(self) -> None:
+        """"p = ns", "(ns)", "p = n.s.": a p at or above alpha, no number."""
+        for match in re.finditer(r"(?i)\bp(?:[- ]?values?)?\s*(?:=|:|is|was)?\s*(ns|n\.s\.?)"
+                                 r"(?![\w.])", self.text):
+            if self._in_code(match.start()):
+                continue
+            self._add("p_value", None, start=match.start(1), end=match.end(1),
+                      label=match.group(0), polarity=False)
 
     def _alpha_bounds(self) -> None:
         """"p < α", "p > alpha": a p said to be below (or above) the level, no number."""
@@ -1324,7 +1377,7 @@ class _Reader:
         claimed: set[tuple[int, int]] = set()
         for match in _CONCLUSION.finditer(self.text):
             start, end = match.span()
-            clause_start = _clause_start(self.text, start)
+            clause_start = self._clause_start(start)
             clause = self.text[clause_start:start]
             word = match.group(0).lower()
             if _NOT_CONCLUSION.match(self.text, end) or _NOT_CONCLUSION_BEFORE.search(clause):
@@ -1348,7 +1401,7 @@ class _Reader:
                                                            "can not", "not")):
                 negative = bool(_NEGATORS.search(clause))
             claimed.add(key)
-            clause_end = _clause_end(self.text, end)
+            clause_end = self._clause_end(end)
             groups = list(dict.fromkeys(
                 g.group for g in self._groups_between(clause_start, clause_end)))
             pair = (groups[0], groups[1]) if len(groups) == 2 else None
@@ -1370,13 +1423,16 @@ class _Reader:
             quantity = re.match(r"\s*(?:\w+\s+){0,2}?(variances?|variability|spread|sd|"
                                 r"standard\s+deviations?|dispersion|medians?|means?|average)\b",
                                 self.text[end : end + 40], re.I)
+            clause_start = self._clause_start(start)
+            lead = re.search(r"(?i)\b(variances?|variability|spread|sd|standard\s+deviations?|"
+                             r"dispersion|medians?)\b[^.;\n]{0,40}$",
+                             self.text[clause_start:start])
             about = "mean"
-            if quantity:
-                q = quantity.group(1).lower()
+            q = (quantity.group(1) if quantity else lead.group(1) if lead else "").lower()
+            if q:
                 about = ("sd" if q.startswith(("var", "spread", "sd", "standard", "disp"))
                          else "median" if q.startswith("median") else "mean")
-            clause_start = _clause_start(self.text, start)
-            clause_end = _clause_end(self.text, end)
+            clause_end = self._clause_end(end)
             before = self._groups_between(clause_start, start)
             after_groups = self._groups_between(end, clause_end)
             than = re.search(r"\bthan\b", self.text[end:clause_end])
@@ -1384,11 +1440,15 @@ class _Reader:
             other: int | None = None
             if match.group("from"):
                 continue
+            others: list[int] = []
             if before:
                 subject = before[-1].group
                 if than:
                     rest = [g for g in after_groups if g.start >= end + than.start()]
                     other = rest[0].group if rest else None
+                    others = [g.group for g in rest[1:] if g.group not in (subject, other)]
+                elif word == "outperformed" and after_groups:
+                    other = after_groups[0].group
                 elif len(before) >= 2 and before[-2].group != subject:
                     continue  # "A and B: B higher" is too loose to read
             elif after_groups:
@@ -1402,13 +1462,15 @@ class _Reader:
                 other = 1 - subject
             if other is None or other == subject:
                 continue
-            higher = (subject, other) if up else (other, subject)
             span_end = end + than.end() if than and than.start() < 6 else end
-            self._add("direction", None, start=start, end=span_end, label=match.group(0),
-                      higher=higher, of=about)
+            for index, against in enumerate([other, *dict.fromkeys(others)]):
+                higher = (subject, against) if up else (against, subject)
+                reading = self._add("direction", None, start=start, end=span_end,
+                                    label=match.group(0), higher=higher, of=about)
+                reading.role = "also" if index else None
         for match in _CHANGE.finditer(self.text):
             groups = self._groups_between(match.start(), match.end() + 60)
-            clause_end = _clause_end(self.text, match.end())
+            clause_end = self._clause_end(match.end())
             groups = [g for g in groups if g.start < clause_end]
             if len(groups) < 2 or groups[0].group == groups[1].group:
                 continue
@@ -1443,7 +1505,7 @@ class _Reader:
                 or not re.search(r"[.!?]\s*$", line.strip()) or self.source == "output"
             )
             del used, heading
-            if _GENERIC_TEST.search(sentence) and not has_figures:
+            if _GENERIC_TEST.match(self.text, mention.end) and not has_figures:
                 continue
             if self._hypothetical_at(mention.start) and not has_figures:
                 continue
@@ -1805,12 +1867,12 @@ def _opening(tokens: Sequence[Token], close_at: int) -> int | None:
     return None
 
 
-def _clause_start(text: str, offset: int) -> int:
+def _clause_start(text: str, offset: int, soft_lines: bool = False) -> int:
     low = max(0, offset - 300)
     cut = max(
         text.rfind(". ", low, offset),
         text.rfind("; ", low, offset),
-        text.rfind("\n", low, offset),
+        text.rfind("\n\n" if soft_lines else "\n", low, offset),
         text.rfind(", but ", low, offset),
         text.rfind(", while ", low, offset),
         text.rfind(", whereas ", low, offset),
@@ -1819,9 +1881,9 @@ def _clause_start(text: str, offset: int) -> int:
     return cut + 1 if cut >= 0 else low
 
 
-def _clause_end(text: str, offset: int) -> int:
-    ends = [text.find(mark, offset, offset + 300) for mark in (". ", "; ", "\n", ", but ",
-                                                               ", while ", ", whereas ")]
+def _clause_end(text: str, offset: int, soft_lines: bool = False) -> int:
+    marks = (". ", "; ", "\n\n" if soft_lines else "\n", ", but ", ", while ", ", whereas ")
+    ends = [text.find(mark, offset, offset + 300) for mark in marks]
     found = [e for e in ends if e >= 0]
     return min(found) if found else min(len(text), offset + 300)
 
@@ -1865,11 +1927,13 @@ _HYPOTHETICAL = re.compile(
     r"|\bnull hypothesis\s+(?:is|states|says)\b|\balternative hypothesis\s+(?:is|states|says)\b"
 )
 _UP_WORDS = frozenset(
-    "higher greater larger bigger more longer taller heavier increased elevated".split()
+    "higher greater larger bigger more longer taller heavier increased elevated better "
+    "outperformed".split()
 )
 _COMPARATIVE = re.compile(
     r"(?i)\b(?P<word>higher|greater|larger|bigger|more|longer|taller|heavier|lower|smaller|"
-    r"less|fewer|shorter|lighter)\b(?P<from>\s+from)?"
+    r"less|fewer|shorter|lighter|(?<=performed\s)better|(?<=performed\s)worse|outperformed)"
+    r"\b(?P<from>\s+from)?"
 )
 _CHANGE = re.compile(
     r"(?i)\b(?P<word>increas(?:ed|es|e)|rose|grew|went\s+up|improv(?:ed|es)|climbed|"
@@ -1882,8 +1946,10 @@ _USED = re.compile(
     r"computed|calculated|via|by)\b"
 )
 _GENERIC_TEST = re.compile(
-    r"(?i)\b(?:is\s+(?:more\s+)?(?:robust|appropriate|preferred|recommended|used\s+when|suitable)"
-    r"|assumes|does\s+not\s+assume|is\s+a\s+(?:test|non-?parametric)|tests?\s+whether)\b"
+    r"(?i)[\s,]*(?:\(\w+\)\s*)?(?:is|are)?\s*(?:more\s+|less\s+|generally\s+|often\s+)?"
+    r"(?:robust|appropriate|preferred|recommended|used\s+(?:when|to|for)|suitable|assumes|"
+    r"does\s+not\s+assume|a\s+(?:test|non-?parametric|parametric)|tests?\s+whether|compares|"
+    r"can\s+be\s+used|should\s+be\s+used|requires|is\s+an?\s+\w+\s+test)\b"
 )
 
 

@@ -235,10 +235,14 @@ def _aligned_table(
             for c in row
             if not _numeric(c[2]) and c[0] > first_value
         )
+        whole = " ".join(c[2] for c in heading)
+        single = len(values) == 1 and label_of(whole) is not None
         for cell, column in placed:
             if column is None:
                 continue
             phrase, first = _heading_phrase_span(heading, column)
+            if single:  # "mean of the differences" above its one number
+                phrase, first, column = whole, 0, len(heading) - 1
             cells.append(
                 Cell(
                     row_offset + cell[0],

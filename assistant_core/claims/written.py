@@ -278,7 +278,7 @@ _LATEX: tuple[tuple[re.Pattern[str], str | int], ...] = (
     (re.compile(r"\\omega\b"), "ω"),
     (re.compile(r"\\alpha\b"), "α"),
     (re.compile(r"\\mu\b"), "μ"),
-    (re.compile(r"\\bar\s*\{?\s*([xX])\s*\}?"), "x̄"),
+    (re.compile(r"\\(?:bar|overline)\s*\{?\s*([xX])\s*\}?"), "x̄"),
     (re.compile(r"\\(?:left|right|big|Big)\b"), ""),
     (re.compile(r"\\%"), "%"),
     # math delimiters \( \) \[ \] $ and LaTeX spaces \, \; \! "\ "
