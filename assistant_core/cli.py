@@ -153,6 +153,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_database_option(share)
     share.add_argument("--json", action="store_true", help="print JSON")
+    verify = commands.add_parser(
+        "verify",
+        help="check every figure and statement of a text (with data: against the local "
+        "results; without: for internal consistency)",
+    )
+    verify.add_argument(
+        "--text",
+        required=True,
+        metavar="FILE",
+        help="the text: plain, Markdown, HTML or PDF (- reads standard input)",
+    )
+    verify.add_argument("--code", metavar="FILE", help="a code cell that goes with the text")
+    verify.add_argument("--output", metavar="FILE", help="what that code printed")
+    _add_data_options(verify)
+    verify.add_argument("--json", action="store_true", help="print one JSON object")
     report = commands.add_parser("report", help="export a stored thread as Markdown or HTML")
     report.add_argument("id", metavar="ID", help="the thread to export")
     report.add_argument(
@@ -293,6 +308,97 @@ def _check(args: argparse.Namespace) -> int:
     else:
         _print_table(report)
     return EXIT_OK
+
+
+def _has_data(args: argparse.Namespace) -> bool:
+    return bool(args.group or args.csv)
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from assistant_core.claims import check_text
+    from assistant_core.documents import read_document
+
+    document = read_document(args.text)
+    if not document.text.strip():
+        raise DataError(f"{document.name} is empty: there is nothing in it to check.")
+    code = read_document(args.code).text if args.code else ""
+    output = read_document(args.output).text if args.output else ""
+    report = None
+    data = None
+    names = None
+    if _has_data(args):
+        from assistant_core.stats import check
+
+        dataset = load_dataset(args)
+        report = check(dataset, alpha=_alpha(args), alternative=_alternative(args)).to_dict()
+        data = [group.values for group in dataset.groups]
+        names = dataset.names
+    claims = check_text(
+        document.text,
+        report=report,
+        data=data,
+        names=names,
+        outputs=[output] if output else (),
+        code=code,
+        alpha=_alpha(args),
+    )
+    if args.json:
+        print(json.dumps(_verify_json(document, output, claims), allow_nan=False))
+    else:
+        _print_verify(document, output, claims)
+    return EXIT_OK
+
+
+def _verify_json(document: Any, output: str, claims: Any) -> dict[str, Any]:
+    rows = []
+    for claim in claims.claims:
+        row = claim.to_dict()
+        page = document.page(claim.start) if claim.source == "text" else None
+        if page is not None:
+            row["page"] = page
+        rows.append(row)
+    out: dict[str, Any] = {"text": document.text, "kind": document.kind}
+    if output:
+        out["output"] = output
+    out |= {
+        "mode": claims.mode,
+        "variant": claims.variant,
+        "notes": list(claims.notes),
+        "claims": rows,
+        "coverage": claims.coverage.to_dict(),
+    }
+    return out
+
+
+def _print_verify(document: Any, output: str, claims: Any) -> None:
+    from assistant_core.claims.marks import coverage_line, hover, listing, mark_text, number, plain
+    from assistant_core.reporting import variant_name
+
+    numbered = number(claims.claims)
+    how = (
+        "against the local results of the data given"
+        if claims.mode == "data"
+        else "for internal consistency (no data given)"
+    )
+    print(f"{document.name}: checked {how}.")
+    if claims.variant:
+        print(f"The figures are those of {variant_name(claims.variant)}.")
+    for note in claims.notes:
+        print(note)
+    print(coverage_line(claims.claims) + ".\n")
+    print(plain(document.text, [n for n in numbered if n.claim.source == "text"]).strip())
+    marked = [n for n in numbered if n.claim.source == "output"]
+    if marked:
+        print("\n[output]\n" + plain(output, marked).rstrip())
+    print()
+    for item in listing(numbered):
+        claim = item.claim
+        page = document.page(claim.start) if claim.source == "text" else None
+        where = f"page {page}" if page else claim.source
+        print(
+            f"{item.index:>4} {mark_text(claim):<14} {claim.reported[:40]:<40} ({where}) "
+            f"{hover(claim)}"
+        )
 
 
 #: the data options `ask --thread` refuses (the thread has its own), as (flag, attribute)
@@ -625,6 +731,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "history": _history,
             "share": _share,
             "report": _report,
+            "verify": _verify,
         }
         return commands[args.command](args)
     except (DataError, UnknownBackend) as exc:

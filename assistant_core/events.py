@@ -7,10 +7,13 @@ Each event is a small frozen dataclass; ``to_dict()`` gives the JSON-lines form 
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 __all__ = [
+    "Answer",
+    "Cell",
     "CodeDelta",
     "CodeDone",
     "CodeOutput",
@@ -24,6 +27,7 @@ __all__ = [
     "TextDelta",
     "Thread",
     "Verification",
+    "answer_parts",
     "event_from_dict",
 ]
 
@@ -161,12 +165,23 @@ class Error(Event):
 
 @dataclass(frozen=True)
 class Verification(Event):
-    """The verdict: each reported figure against the local checks (last in ``ask --json``)."""
+    """The verdict on one answer (last in ``ask --json``).
+
+    ``variant`` is the test the figures are of; ``figures`` one line per key figure of it
+    (``{"name", "reported", "local", "status"}``, status ``match``/``mismatch``/
+    ``not_reported``); ``claims`` every figure and statement the reader reads, each with its
+    verdict (see :class:`assistant_core.claims.Claim`); ``coverage`` their counts; ``notes``
+    what to know about the choice of test. ``mode`` is ``data`` (judged against the local
+    results) or ``consistency`` (no data: judged for internal consistency).
+    """
 
     type: ClassVar[str] = "verification"
     variant: str | None
     figures: list[dict[str, Any]] = field(default_factory=list)
-    unsupported: list[str] = field(default_factory=list)
+    claims: list[dict[str, Any]] = field(default_factory=list)
+    coverage: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    mode: str = "data"
 
 
 _TYPES: dict[str, type[Event]] = {
@@ -195,6 +210,63 @@ def event_from_dict(data: dict[str, Any]) -> Event:
     if cls is None:
         raise ValueError(f"unknown event type {kind!r}")
     fields = {k: v for k, v in data.items() if k != "type"}
+    if cls is Verification:
+        fields.pop("unsupported", None)  # stored by versions before the claims
     if cls in (ImageOutput, FileOutput) and "data_base64" in fields:
         fields["data"] = base64.b64decode(fields.pop("data_base64"))
     return cls(**fields)
+
+
+# --------------------------------------------------------------------------- one answer's parts
+# The page, the terminal, the reports and the claims cut an answer the same way, so a claim's
+# ``cell`` names the same output everywhere. A cell starts with its code (``code_delta`` or
+# ``code_done``) and holds every ``code_output`` that follows until the next cell's code; output
+# with no code before it (a hosted interpreter that sends the result first) is a cell of its own.
+
+
+@dataclass
+class Cell:
+    code: str = ""
+    output: str = ""
+    _writing: list[str] = field(default_factory=list, repr=False)
+
+
+@dataclass
+class Answer:
+    text: str
+    cells: list[Cell]
+    reported: dict[str, Any]
+
+    @property
+    def outputs(self) -> list[str]:
+        return [cell.output for cell in self.cells]
+
+
+def answer_parts(events: Iterable[Any]) -> Answer:
+    """The prose, the cells and the structured figures of one answer's events."""
+    text: list[str] = []
+    cells: list[Cell] = []
+    reported: dict[str, Any] = {}
+    current: Cell | None = None
+    for event in events:
+        kind = getattr(event, "type", None)
+        if kind == "text_delta" and isinstance(getattr(event, "text", None), str):
+            text.append(event.text)
+        elif kind in ("code_delta", "code_done"):
+            code = getattr(event, "code", "")
+            if current is None or current.output:
+                current = Cell()
+                cells.append(current)
+            if kind == "code_delta" and isinstance(code, str):
+                current._writing.append(code)
+                current.code = "".join(current._writing)
+            elif isinstance(code, str):
+                current.code = code
+        elif kind == "code_output" and isinstance(getattr(event, "logs", None), str):
+            if current is None:
+                current = Cell()
+                cells.append(current)
+            current.output += event.logs
+        elif kind == "reported" and isinstance(getattr(event, "figures", None), Mapping):
+            reported.update({k: v for k, v in event.figures.items() if v is not None})
+    return Answer("".join(text), [c for c in cells if c.output or c.code], reported)

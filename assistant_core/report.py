@@ -253,7 +253,52 @@ def prepare(thread: Mapping[str, Any]) -> dict[str, Any]:
         alternative = data.get("alternative") or "two-sided"
         report = check(_dataset(original), data.get("alpha", 0.05), alternative)
         prepared["local_report"] = report.to_dict()
+    values = [g["values"] for g in original["data"]["groups"]]
+    for message in prepared.get("messages") or []:
+        if message.get("role") == "assistant" and message.get("verification") is not None:
+            message["verification"] = with_claims(message, prepared["local_report"], values)
     return prepared
+
+
+def with_claims(
+    message: Mapping[str, Any], local_report: Mapping[str, Any], values: Sequence[Any]
+) -> dict[str, Any]:
+    """A stored answer's verdict, re-checked claim by claim when it was stored by a version
+    before the claims."""
+    verification = dict(message.get("verification") or {})
+    if verification.get("claims"):
+        return verification
+    from assistant_core.claims import check_parts
+
+    cells = list(zip(message.get("code_cells") or [], message.get("outputs") or [], strict=False))
+    outputs = message.get("outputs") or []
+    cells += [("", output) for output in outputs[len(cells) :]]
+    claims = check_parts(
+        message.get("text") or "", cells, message.get("reported"), local_report, values
+    )
+    data = claims.to_dict()
+    verification.update(claims=data["claims"], coverage=data["coverage"], notes=data["notes"])
+    verification.setdefault("variant", claims.variant)
+    return verification
+
+
+def answer_claims(message: Mapping[str, Any]) -> list[Any]:
+    """The numbered claims of one stored answer."""
+    from assistant_core.claims.marks import number
+    from assistant_core.claims.model import Claim
+
+    verification = message.get("verification") or {}
+    return number(Claim.from_dict(c) for c in verification.get("claims") or [])
+
+
+def claims_lines(numbered: Sequence[Any]) -> list[str]:
+    """The claims of an answer as lines (both formats): contradicted first, with reasons."""
+    from assistant_core.claims.marks import hover, listing, mark_text
+
+    return [
+        f"{item.index}. {mark_text(item.claim)} {item.claim.reported}: {hover(item.claim)}"
+        for item in listing(numbered)
+    ]
 
 
 def _dataset(thread: Mapping[str, Any]) -> Dataset:
@@ -512,8 +557,8 @@ def post_hoc_table(report: Mapping[str, Any]) -> Table | None:
 
 
 def verdict_table(verification: Mapping[str, Any]) -> Table:
-    """Each figure the assistant reported against the local one."""
-    words = {"match": "match", "mismatch": "MISMATCH", "not_reported": "not reported"}
+    """Each key figure of the test used, as the reader reads it, against the local one."""
+    words = {"match": "confirmed", "mismatch": "contradicted", "not_reported": "not reported"}
     rows = tuple(
         (
             str(f.get("name", "")),
@@ -528,9 +573,11 @@ def verdict_table(verification: Mapping[str, Any]) -> Table:
 
 
 def variant_line(verification: Mapping[str, Any]) -> str:
-    """Which test the assistant used, in words."""
+    """Which test the assistant's figures are of, in words."""
     variant = verification.get("variant")
-    return f"The assistant used: {variant_name(variant)}" if variant else "No test was named."
+    if variant:
+        return f"The figures are those of {variant_name(variant)}."
+    return "No figures of a test to identify it by."
 
 
 def local_source_note(thread: Mapping[str, Any]) -> str:
@@ -1017,11 +1064,22 @@ def _md_answer(message: Mapping[str, Any], embed_images: bool) -> list[str]:
     if message.get("reasoning"):
         lines += ["Reasoning summary (the model's own, not its answer):", ""]
         lines += [fence(message["reasoning"], "text"), ""]
-    lines += [md_prose(message.get("text") or "(no text)"), ""]
+    numbered = answer_claims(message)
+    from assistant_core.claims.marks import plain
+
+    prose = [n for n in numbered if n.claim.source == "text"]
+    text = message.get("text") or ""
+    lines += [md_prose(plain(text, prose) if prose else text or "(no text)"), ""]
     for number, cell in enumerate(message.get("code_cells") or [], start=1):
         lines += [f"Code cell {number}:", "", fence(cell, "python"), ""]
     for number, output in enumerate(message.get("outputs") or [], start=1):
-        lines += [f"Output {number}:", "", fence(output, "text"), ""]
+        marked = [n for n in numbered if n.claim.source == "output" and n.claim.cell == number - 1]
+        lines += [
+            f"Output {number}:",
+            "",
+            fence(plain(output, marked) if marked else output, "text"),
+            "",
+        ]
     for number, image in enumerate(message.get("images") or [], start=1):
         lines += [_md_image(number, image, embed_images), ""]
     for entry in message.get("files") or []:
@@ -1067,12 +1125,20 @@ def _md_errors(message: Mapping[str, Any]) -> list[str]:
 
 
 def _md_verdict(verification: Mapping[str, Any]) -> list[str]:
-    lines = ["Verdict against the local checks:", "", md_inline(variant_line(verification)), ""]
+    from assistant_core.claims.marks import coverage_line, number
+    from assistant_core.claims.model import Claim
+
+    numbered = number(Claim.from_dict(c) for c in verification.get("claims") or [])
+    lines = ["Checked, claim by claim, against the local results:", ""]
+    lines += [md_inline(variant_line(verification)), ""]
+    lines += [md_inline(coverage_line([n.claim for n in numbered])) + ".", ""]
+    lines += [f"- {md_inline(note)}" for note in verification.get("notes") or []]
+    if verification.get("notes"):
+        lines.append("")
     lines += md_table(verdict_table(verification))
-    unsupported = verification.get("unsupported") or []
-    if unsupported:
-        listed = ", ".join(md_inline(u) for u in unsupported)
-        lines += [f"Numbers supported neither by the code output nor the local checks: {listed}"]
+    if numbered:
+        lines += ["Every claim (its number is the mark in the text above), contradicted first:", ""]
+        lines += [md_inline(line) for line in claims_lines(numbered)]
         lines.append("")
     return lines
 

@@ -25,6 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from assistant_core.claims.marks import html as marked_html
+from assistant_core.claims.marks import listing
 from assistant_core.report import (
     CODE_SPAN,
     EMBED_LIMIT,
@@ -33,6 +35,8 @@ from assistant_core.report import (
     HASH_RECIPE,
     VERSIONS_NOTE,
     Table,
+    answer_claims,
+    claims_lines,
     closes_fence,
     conversation_code,
     data_rows,
@@ -98,6 +102,14 @@ figure { margin: 8px 0; }
 figure img { max-width: 100%; border: 1px solid #d0d7de; }
 figcaption { font-size: 0.88em; color: #57606a; }
 .note { color: #57606a; font-size: 0.92em; }
+.claim.confirmed { border-bottom: 2px solid #1a7f37; }
+.claim.contradicted { text-decoration: underline wavy #cf222e; }
+.claim.unchecked { border-bottom: 1px dotted #6e7781; }
+sup.mark { font-weight: 600; margin-left: 1px; }
+sup.mark.confirmed, li.confirmed { color: #1a7f37; }
+sup.mark.contradicted, li.contradicted { color: #cf222e; }
+sup.mark.unchecked, li.unchecked { color: #57606a; }
+ul.claims { font-size: 0.92em; }
 """
 
 
@@ -272,14 +284,20 @@ def _answer(message: Mapping[str, Any]) -> str:
             "<p>Reasoning summary (the model's own, not its answer):</p>",
             f"<pre>{esc(message['reasoning'])}</pre>",
         ]
-    parts.append(f'<div class="prose">{html_prose(message.get("text") or "(no text)")}</div>')
+    numbered = answer_claims(message)
+    prose = [n for n in numbered if n.claim.source == "text"]
+    text = message.get("text") or ""
+    shown = marked_html(text, prose) if prose else html_prose(text or "(no text)")
+    parts.append(f'<div class="prose">{shown}</div>')
     for number, cell in enumerate(message.get("code_cells") or [], start=1):
         parts += [
             f"<p>Code cell {number}:</p>",
             f'<pre><code class="language-python">{esc(cell)}</code></pre>',
         ]
     for number, output in enumerate(message.get("outputs") or [], start=1):
-        parts += [f"<p>Output {number}:</p>", f'<pre class="output">{esc(output)}</pre>']
+        marked = [n for n in numbered if n.claim.source == "output" and n.claim.cell == number - 1]
+        body = marked_html(output, marked, pre=True)[5:-6] if marked else esc(output)
+        parts += [f"<p>Output {number}:</p>", f'<pre class="output">{body}</pre>']
     for number, image in enumerate(message.get("images") or [], start=1):
         parts.append(_image(number, image))
     parts += [_file(entry) for entry in message.get("files") or []]
@@ -330,17 +348,23 @@ def _file(entry: Mapping[str, Any]) -> str:
 
 
 def _verdict(verification: Mapping[str, Any]) -> list[str]:
+    from assistant_core.claims.marks import coverage_line, number
+    from assistant_core.claims.model import Claim
+
+    numbered = number(Claim.from_dict(c) for c in verification.get("claims") or [])
     parts = [
-        "<p><strong>Verdict against the local checks.</strong> "
-        f"{esc(variant_line(verification))}</p>",
-        _table(verdict_table(verification)),
+        "<p><strong>Checked, claim by claim, against the local results.</strong> "
+        f"{esc(variant_line(verification))} "
+        f"{esc(coverage_line([n.claim for n in numbered]))}.</p>",
     ]
-    unsupported = verification.get("unsupported") or []
-    if unsupported:
-        parts.append(
-            "<p>Numbers supported neither by the code output nor the local checks: "
-            f"{esc(', '.join(str(u) for u in unsupported))}</p>"
+    parts += [f'<p class="note">{esc(note)}</p>' for note in verification.get("notes") or []]
+    parts.append(_table(verdict_table(verification)))
+    if numbered:
+        items = "".join(
+            f'<li class="{esc(item.claim.verdict)}">{esc(line)}</li>'
+            for item, line in zip(listing(numbered), claims_lines(numbered), strict=True)
         )
+        parts.append(f'<ul class="claims">{items}</ul>')
     return parts
 
 

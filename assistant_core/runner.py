@@ -19,11 +19,15 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from assistant_core.backends.base import Backend, Conversation, Turn
 from assistant_core.events import Error, Event, Status, Verification
 
-__all__ = ["TurnTiming", "run_turn"]
+if TYPE_CHECKING:
+    from assistant_core.data import Dataset
+
+__all__ = ["TurnTiming", "run_turn", "verify_turn"]
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +88,7 @@ def run_turn(
             failed = any(e.type == "error" for e in turn.events)
             yield emit(Status(state="failed" if failed else "completed"))
         if local_report is not None:
-            yield emit(verify_turn(turn, local_report))
+            yield emit(verify_turn(turn, local_report, conversation.dataset))
     except BaseException:  # closed early (GeneratorExit), Ctrl-C, a rerun's exception
         _stop(stream, turn, ended, on_event)
         raise
@@ -118,8 +122,12 @@ def _stop(
             log.warning("recording the stop failed: %s", exc)
 
 
-def verify_turn(turn: Turn, local_report: dict) -> Verification:
-    """The verdict on one turn's figures against the local report."""
-    from assistant_core.verify import verify_events
+def verify_turn(turn: Turn, local_report: dict, dataset: Dataset | None = None) -> Verification:
+    """The verdict on one turn: every claim of its answer, judged against the local results."""
+    from assistant_core.claims import check_answer
+    from assistant_core.claims.facts import Facts
+    from assistant_core.claims.summary import verification
 
-    return verify_events(turn.events, local_report)
+    data = [group.values for group in dataset.groups] if dataset is not None else None
+    report = check_answer(turn.events, local_report, data)
+    return verification(report, Facts(local_report, data))

@@ -66,7 +66,7 @@ from sqlalchemy.pool import StaticPool
 
 from assistant_core import migrations
 from assistant_core.errors import AssistantCoreError
-from assistant_core.events import Error, Event, Status, event_from_dict
+from assistant_core.events import Error, Event, Status, answer_parts, event_from_dict
 from assistant_core.migrations import DEFAULT_PROFILE_ID
 
 if TYPE_CHECKING:
@@ -1292,19 +1292,17 @@ class Store:
         )
 
     def _answer_json(self, run: RunRecord) -> dict[str, Any]:
-        code_cells: list[str] = []
-        outputs: list[str] = []
         images: list[dict[str, Any]] = []
         files: list[dict[str, Any]] = []
         errors: list[dict[str, Any]] = []
         reasoning: list[str] = []
         reported = None
-        for item in self.run_events(run.id):
-            if item.type == "code_done":
-                code_cells.append(item.code)  # type: ignore[attr-defined]
-            elif item.type == "code_output":
-                outputs.append(item.logs)  # type: ignore[attr-defined]
-            elif item.type == "image_output":
+        events = list(self.run_events(run.id))
+        parts = answer_parts(events)
+        code_cells = [cell.code for cell in parts.cells]
+        outputs = [cell.output for cell in parts.cells]
+        for item in events:
+            if item.type == "image_output":
                 images.append(item.to_dict())
             elif item.type == "file_output":
                 files.append(item.to_dict())

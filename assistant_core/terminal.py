@@ -6,10 +6,10 @@ import json
 import sys
 from typing import Any, TextIO
 
-from assistant_core.events import Event
+from assistant_core.events import Event, answer_parts
 from assistant_core.reporting import TEST_NAMES, report_line, usage_line, variant_name
 
-__all__ = ["TerminalView"]
+__all__ = ["TerminalView", "checked_text"]
 
 _RULE = "─" * 8
 
@@ -33,8 +33,10 @@ class TerminalView:
         self._at_line_start = True
         self._after_output = False
         self._in_reasoning = False
+        self._events: list[Event] = []
 
     def show(self, event: Event) -> None:
+        self._events.append(event)
         if self.json_lines:
             self.out.write(json.dumps(event.to_dict(), allow_nan=False) + "\n")
             self.out.flush()
@@ -120,27 +122,48 @@ class TerminalView:
 
     def _verification(self, event: Any) -> None:
         self._newline()
-        key = self.local["recommended"]
-        self._write(f"\n{_RULE} local check (scipy) {_RULE}\n")
-        self._write(f"{TEST_NAMES.get(key, key)}: {report_line(self.local)}\n")
-        self._write(f"\n{_RULE} verification {_RULE}\n")
-        if event.variant:
-            self._write(f"The assistant used: {variant_name(event.variant)}\n")
-        for figure in event.figures:
-            mark = {"match": "ok", "mismatch": "MISMATCH", "not_reported": "not reported"}
-            status = mark.get(figure["status"], figure["status"])
-            line = f"  {figure['name']:<16} {status:<13}"
-            line += f" reported {_show(figure.get('reported'))}, local {_show(figure.get('local'))}"
-            if figure.get("note"):
-                line += f"  ({figure['note']})"
-            self._write(line + "\n")
-        for number in event.unsupported:
-            self._write(f"  unsupported by the code output or the local checks: {number}\n")
+        key = self.local.get("recommended")
+        if key:
+            self._write(f"\n{_RULE} local check (scipy) {_RULE}\n")
+            self._write(f"{TEST_NAMES.get(key, key)}: {report_line(self.local)}\n")
+        self._write(f"\n{_RULE} checked, claim by claim {_RULE}\n")
+        self._write(checked_text(self._events, event.to_dict()))
+        self._events = []
 
 
-def _show(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    return str(value)
+def checked_text(events: list[Event], verification: dict[str, Any]) -> str:
+    """The answer's prose again, each claim marked where it is written, the coverage line,
+    the claims listed (contradicted first) with their reasons, and what to know about the
+    choice of test."""
+    from assistant_core.claims.marks import coverage_line, hover, listing, mark_text, number, plain
+    from assistant_core.claims.model import Claim
+
+    answer = answer_parts(events)
+    claims = [Claim.from_dict(c) for c in verification.get("claims") or []]
+    numbered = number(claims)
+    lines = []
+    if verification.get("variant"):
+        lines.append(f"The figures are those of {variant_name(verification['variant'])}.")
+    for note in verification.get("notes") or []:
+        lines.append(note)
+    lines.append(coverage_line(claims) + ".")
+    text = answer.text
+    prose = [n for n in numbered if n.claim.source == "text"]
+    if text.strip() and prose:
+        lines += ["", plain(text, prose).strip(), ""]
+    for cell, output in enumerate(answer.outputs):
+        marked = [n for n in numbered if n.claim.source == "output" and n.claim.cell == cell]
+        if marked:
+            lines += [f"[output of cell {cell + 1}]", plain(output, marked).rstrip(), ""]
+    for item in listing(numbered):
+        claim = item.claim
+        where = {
+            "text": "text",
+            "output": f"output {(claim.cell or 0) + 1}",
+            "report": "reported",
+        }.get(claim.source, claim.source)
+        lines.append(
+            f"  {item.index:>3} {mark_text(claim):<14} {claim.reported[:40]:<40} "
+            f"({where}) {hover(claim)}"
+        )
+    return "\n".join(lines) + "\n"

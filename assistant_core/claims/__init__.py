@@ -25,6 +25,8 @@ from assistant_core.claims.facts import Facts
 from assistant_core.claims.judge import SourceText, judge, report_read
 from assistant_core.claims.model import Claim, ClaimReport, Coverage
 from assistant_core.claims.reader import read
+from assistant_core.errors import DataError
+from assistant_core.events import answer_parts
 
 __all__ = [
     "MAX_TEXT",
@@ -33,6 +35,7 @@ __all__ = [
     "Coverage",
     "TextTooLong",
     "check_answer",
+    "check_parts",
     "check_text",
 ]
 
@@ -40,15 +43,13 @@ __all__ = [
 MAX_TEXT = 2_000_000
 
 
-class TextTooLong(ValueError):
+class TextTooLong(DataError):
     """A text longer than :data:`MAX_TEXT`."""
 
 
 def _check_length(text: str, what: str) -> None:
     if len(text) > MAX_TEXT:
-        raise TextTooLong(
-            f"the {what} has {len(text):,} characters; at most {MAX_TEXT:,} are read"
-        )
+        raise TextTooLong(f"the {what} has {len(text):,} characters; at most {MAX_TEXT:,} are read")
 
 
 def check_text(
@@ -92,41 +93,34 @@ def check_answer(
     report: Mapping[str, Any] | Any,
     data: Sequence[Sequence[float]] | None = None,
 ) -> ClaimReport:
-    """The claims of one answer (its events): the prose, each code output, the structured
-    figures; each code output is read with the code cells run before it."""
-    text_parts: list[str] = []
-    outputs: list[str] = []
-    output_calls: list[list[Any]] = []
-    code_so_far: list[str] = []
-    structured: dict[str, Any] = {}
-    pending_code: list[str] = []
-    for event in events:
-        kind = getattr(event, "type", None)
-        if kind == "text_delta" and isinstance(event.text, str):
-            text_parts.append(event.text)
-        elif kind == "code_delta" and isinstance(event.code, str):
-            pending_code.append(event.code)
-        elif kind == "code_done" and isinstance(event.code, str):
-            code_so_far.append(event.code)
-            pending_code = []
-        elif kind == "code_output" and isinstance(event.logs, str):
-            if pending_code:
-                code_so_far.append("".join(pending_code))
-                pending_code = []
-            outputs.append(event.logs)
-            output_calls.append(calls(code_so_far[-1] if code_so_far else ""))
-        elif kind == "reported" and isinstance(event.figures, Mapping):
-            structured.update({k: v for k, v in event.figures.items() if v is not None})
-    text = "".join(text_parts)
+    """The claims of one answer (its events): the prose, each cell's output (read with the
+    code that printed it), the structured figures."""
+    answer = answer_parts(events)
+    return check_parts(
+        answer.text, [(c.code, c.output) for c in answer.cells], answer.reported, report, data
+    )
+
+
+def check_parts(
+    text: str,
+    cells: Sequence[tuple[str, str]],
+    structured: Mapping[str, Any] | None,
+    report: Mapping[str, Any] | Any,
+    data: Sequence[Sequence[float]] | None = None,
+) -> ClaimReport:
+    """The claims of an answer given as its prose, its cells (code, output) and the
+    structured figures: what :func:`check_answer` reads from events, and what a stored
+    analysis keeps."""
     _check_length(text, "answer")
     facts = Facts(report, data)
     names = facts.names
     sources = [SourceText(read(text, "text", names))]
-    for index, output in enumerate(outputs):
-        if len(output) > MAX_TEXT:
-            output = output[:MAX_TEXT]
+    for index, (code, output) in enumerate(cells):
+        if not output.strip():
+            continue
+        output = output[:MAX_TEXT]
         sources.append(
-            SourceText(read(output, "output", names), cell=index, calls=output_calls[index])
+            SourceText(read(output, "output", names, code), cell=index, calls=calls(code))
         )
     if structured:
         sources.append(SourceText(report_read(structured, names)))

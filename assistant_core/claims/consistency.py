@@ -29,7 +29,9 @@ from assistant_core.claims.reader import Read, Reading
 __all__ = ["check_consistency"]
 
 
-def _p_of(kind: str, value: float, df1: float | None, df2: float | None, sided: str) -> float | None:
+def _p_of(
+    kind: str, value: float, df1: float | None, df2: float | None, sided: str
+) -> float | None:
     try:
         if kind == "t" and df1:
             p = float(stats.t.sf(abs(value), df1))
@@ -50,8 +52,9 @@ def _p_of(kind: str, value: float, df1: float | None, df2: float | None, sided: 
     return None
 
 
-def _range(kind: str, stat: Reading, df1: float | None, df2: float | None,
-           sided: str) -> tuple[float, float] | None:
+def _range(
+    kind: str, stat: Reading, df1: float | None, df2: float | None, sided: str
+) -> tuple[float, float] | None:
     written = stat.written
     if written is None:
         return None
@@ -87,8 +90,14 @@ def check_consistency(sources: Sequence[SourceText], alpha: float = 0.05) -> Cla
         block_p: dict[int, Reading] = {}
         for block in read.blocks:
             readings = [read.readings[i] for i in block.readings]
-            stat = next((r for r in readings if r.kind in ("t", "F", "chi2", "H", "z", "r", "Q")
-                         and r.written is not None), None)
+            stat = next(
+                (
+                    r
+                    for r in readings
+                    if r.kind in ("t", "F", "chi2", "H", "z", "r", "Q") and r.written is not None
+                ),
+                None,
+            )
             p = next((r for r in readings if r.kind == "p_value"), None)
             if p is not None:
                 block_p[block.index] = p
@@ -112,12 +121,19 @@ def check_consistency(sources: Sequence[SourceText], alpha: float = 0.05) -> Cla
             if _agrees(p, low, high):
                 verdicts[id(p)] = ("confirmed", low, f"consistent: the {where} is {shown}", False)
                 for r in [stat, *dfs]:
-                    verdicts[id(r)] = ("confirmed", r.written.value if r.written else None,
-                                       f"consistent with {p.shown}", False)
+                    verdicts[id(r)] = (
+                        "confirmed",
+                        r.written.value if r.written else None,
+                        f"consistent with {p.shown}",
+                        False,
+                    )
             else:
                 written = p.written
-                reported_sig = written.value <= alpha_here if written.bound == "<" else (
-                    False if written.bound == ">" else written.value < alpha_here)
+                reported_sig = (
+                    written.value <= alpha_here
+                    if written.bound == "<"
+                    else (False if written.bound == ">" else written.value < alpha_here)
+                )
                 error = reported_sig != (high < alpha_here if reported_sig else low < alpha_here)
                 reason = f"inconsistent: the {where} is {shown}"
                 if sided == "two-sided" and _agrees(p, *(x / 2 for x in (low, high))):
@@ -126,8 +142,12 @@ def check_consistency(sources: Sequence[SourceText], alpha: float = 0.05) -> Cla
                     reason += f" (the decision at α = {alpha_here:g} is reversed)"
                 verdicts[id(p)] = ("contradicted", low, reason, error)
                 for r in [stat, *dfs]:
-                    verdicts[id(r)] = ("unchecked", None, f"one of it and {p.shown} is wrong; "
-                                       "without data it cannot be told which", False)
+                    verdicts[id(r)] = (
+                        "unchecked",
+                        None,
+                        f"one of it and {p.shown} is wrong; without data it cannot be told which",
+                        False,
+                    )
         for reading in read.readings:
             verdict: tuple[str, object, str, bool]
             if id(reading) in verdicts:
@@ -157,16 +177,23 @@ def check_consistency(sources: Sequence[SourceText], alpha: float = 0.05) -> Cla
     return ClaimReport.of(claims, None, (), "consistency")
 
 
-def _conclusion(read: Read, reading: Reading, block_p: dict[int, Reading],
-                alpha: float) -> tuple[str, object, str, bool]:
-    same = [r for r in read.readings if r.kind == "p_value" and r.sentence == reading.sentence
-            and r.written is not None]
+def _conclusion(
+    read: Read, reading: Reading, block_p: dict[int, Reading], alpha: float
+) -> tuple[str, object, str, bool]:
+    same = [
+        r
+        for r in read.readings
+        if r.kind == "p_value" and r.sentence == reading.sentence and r.written is not None
+    ]
     p = same[-1] if same else None
     if p is None or p.written is None:
         return ("unchecked", None, "no p value beside it to check it by", False)
     written = p.written
-    significant = written.value <= alpha if written.bound == "<" else (
-        False if written.bound == ">" else written.value < alpha)
+    significant = (
+        written.value <= alpha
+        if written.bound == "<"
+        else (False if written.bound == ">" else written.value < alpha)
+    )
     expected = f"{p.shown} {'<' if significant else '≥'} α = {alpha:g}"
     if bool(reading.polarity) == significant:
         return ("confirmed", expected, f"consistent with {expected}", False)

@@ -53,9 +53,9 @@ def _t_p(t: float, df: float, alternative: str) -> float:
     return float(min(1.0, 2 * special.stdtr(df, -abs(t))))
 
 
-def _signed(value: float | None, note: str = "sign flipped: second group minus first") -> list[
-    Candidate
-]:
+def _signed(
+    value: float | None, note: str = "sign flipped: second group minus first"
+) -> list[Candidate]:
     if value is None:
         return []
     out = [Candidate(value)]
@@ -79,7 +79,7 @@ def _signed_rank_exact(d: np.ndarray, alternative: str) -> float | None:
     for r in doubled:
         counts[r:] = counts[r:] + counts[:-r].copy() if r else counts
     counts /= counts.sum()
-    v = int(round(2 * float(ranks[nonzero > 0].sum())))
+    v = round(2 * float(ranks[nonzero > 0].sum()))
     lower = float(counts[: v + 1].sum())
     upper = float(counts[v:].sum())
     if alternative == "less":
@@ -120,8 +120,15 @@ class Facts:
 
     def group_values(self, kind: str, index: int) -> list[Candidate]:
         """n, mean, SD, variance, SE, median, min, max of one group."""
-        key = {"n": "n", "mean": "mean", "sd": "sd", "se": "sem", "median": "median",
-               "min": "min", "max": "max"}.get(kind)
+        key = {
+            "n": "n",
+            "mean": "mean",
+            "sd": "sd",
+            "se": "sem",
+            "median": "median",
+            "min": "min",
+            "max": "max",
+        }.get(kind)
         if kind == "variance":
             sd = self.group(index, "sd")
             return [Candidate(sd * sd)] if sd is not None else []
@@ -141,19 +148,28 @@ class Facts:
             if d is None or len(d) < 2:
                 return []
             sd = float(np.std(d, ddof=1))
-            values = {"mean": float(np.mean(d)), "mean_difference": float(np.mean(d)),
-                      "sd": sd, "variance": sd * sd, "se": sd / math.sqrt(len(d)),
-                      "n": float(len(d)), "median": float(np.median(d))}
-            return _signed(values[kind], "second minus first") if kind in (
-                "mean", "mean_difference", "median") else (
-                [Candidate(values[kind])] if kind in values else [])
+            values = {
+                "mean": float(np.mean(d)),
+                "mean_difference": float(np.mean(d)),
+                "sd": sd,
+                "variance": sd * sd,
+                "se": sd / math.sqrt(len(d)),
+                "n": float(len(d)),
+                "median": float(np.median(d)),
+            }
+            return (
+                _signed(values[kind], "second minus first")
+                if kind in ("mean", "mean_difference", "median")
+                else ([Candidate(values[kind])] if kind in values else [])
+            )
         if role == "pooled":
             ns = [self.group(i, "n") for i in range(len(self.groups))]
             sds = [self.group(i, "sd") for i in range(len(self.groups))]
             if any(v is None for v in (*ns, *sds)) or sum(ns) - len(ns) <= 0:  # type: ignore[arg-type]
                 return []
             pooled = sum((n - 1) * s * s for n, s in zip(ns, sds, strict=True)) / (  # type: ignore[operator]
-                sum(ns) - len(ns))  # type: ignore[arg-type]
+                sum(ns) - len(ns)
+            )  # type: ignore[arg-type]
             if kind == "variance":
                 return [Candidate(pooled, "the pooled variance")]
             if kind == "sd":
@@ -174,8 +190,11 @@ class Facts:
             return out
         if kind == "mean" and sum(ns):
             means = [self.group(i, "mean") or 0 for i in range(len(self.groups))]
-            return [Candidate(sum(n * m for n, m in zip(ns, means, strict=True)) / sum(ns),
-                              "the grand mean")]
+            return [
+                Candidate(
+                    sum(n * m for n, m in zip(ns, means, strict=True)) / sum(ns), "the grand mean"
+                )
+            ]
         return []
 
     # ------------------------------------------------------------------ tests
@@ -183,11 +202,13 @@ class Facts:
     def available(self, family: str | None) -> list[str]:
         """The tests of a family that can be judged here, in the order ties go."""
         out = []
-        for key in MAIN_TESTS + ("shapiro_wilk", "levene", "post_hoc"):
+        for key in (*MAIN_TESTS, "shapiro_wilk", "levene", "post_hoc"):
             if family is not None and FAMILY.get(key) != family:
                 continue
-            if key in self.t_tests or key in self.tests or (
-                key in ("one_way_anova", "welch_anova") and key in self.anovas
+            if (
+                key in self.t_tests
+                or key in self.tests
+                or (key in ("one_way_anova", "welch_anova") and key in self.anovas)
             ):
                 out.append(key)
         return out
@@ -268,17 +289,31 @@ class Facts:
         if total - k <= 0:
             return {}
         msb, msw = ssb / (k - 1), ssw / (total - k)
-        out = {"ss_between": ssb, "ss_within": ssw, "ss_total": ssb + ssw,
-               "ms_between": msb, "ms_within": msw, "df_between": k - 1.0,
-               "df_within": total - k, "df_total": total - 1.0}
+        out = {
+            "ss_between": ssb,
+            "ss_within": ssw,
+            "ss_total": ssb + ssw,
+            "ms_between": msb,
+            "ms_within": msw,
+            "df_between": k - 1.0,
+            "df_within": total - k,
+            "df_total": total - 1.0,
+        }
         if ssb + ssw > 0:
             out["eta2"] = ssb / (ssb + ssw)
             out["omega2"] = (ssb - (k - 1) * msw) / (ssb + ssw + msw)
         return out
 
-    def figure(self, test: str, kind: str, alt: str, role: str | None = None,
-               level: float | None = None, of: str | None = None,
-               group: int | None = None) -> list[Candidate]:
+    def figure(
+        self,
+        test: str,
+        kind: str,
+        alt: str,
+        role: str | None = None,
+        level: float | None = None,
+        of: str | None = None,
+        group: int | None = None,
+    ) -> list[Candidate]:
         """The correct values of a figure of ``test`` under ``alt`` (empty when none)."""
         family = FAMILY.get(test)
         if family == "t":
@@ -319,8 +354,9 @@ class Facts:
         crit = float(special.stdtrit(df, level))
         return (-math.inf, md + crit * se) if alt == "less" else (md - crit * se, math.inf)
 
-    def _t_figure(self, test: str, kind: str, alt: str, role: str | None,
-                  level: float | None, of: str | None) -> list[Candidate]:
+    def _t_figure(
+        self, test: str, kind: str, alt: str, role: str | None, level: float | None, of: str | None
+    ) -> list[Candidate]:
         t = self.t_tests.get(test)
         if t is None:
             return []
@@ -347,15 +383,18 @@ class Facts:
             return [Candidate(own), Candidate(flipped, "sign flipped: second group minus first")]
         if kind == "critical":
             out = []
-            for df in dict.fromkeys((t["df"], float(math.floor(t["df"])),
-                                     float(round(t["df"])))):
+            for df in dict.fromkeys((t["df"], float(math.floor(t["df"])), float(round(t["df"])))):
                 if df < 1:
                     continue
                 note = None if df == t["df"] else f"at df = {df:g}, as a table gives it"
                 two = float(special.stdtrit(df, 1 - self.alpha / 2))
                 one = float(special.stdtrit(df, 1 - self.alpha))
-                pairs = [(two, "two-sided"), (-two, "two-sided, lower tail"),
-                         (one, "one-sided"), (-one, "one-sided, lower tail")]
+                pairs = [
+                    (two, "two-sided"),
+                    (-two, "two-sided, lower tail"),
+                    (one, "one-sided"),
+                    (-one, "one-sided, lower tail"),
+                ]
                 if alt != "two-sided":
                     pairs = pairs[2:] + pairs[:2]
                 out += [Candidate(v, f"{n}, {note}" if note else n) for v, n in pairs]
@@ -376,19 +415,28 @@ class Facts:
         if kind in ("d", "effect"):
             if test == "paired_t":
                 out += _signed(dz)
-                out += [Candidate(c.value, "the pooled-SD d of the two groups") for c in
-                        _signed(pooled)]
+                out += [
+                    Candidate(c.value, "the pooled-SD d of the two groups") for c in _signed(pooled)
+                ]
             else:
                 out += _signed(d if d is not None else pooled)
-            out += [Candidate(c.value, "d with the average of the two variances") for c in
-                    _signed(d_av)]
+            out += [
+                Candidate(c.value, "d with the average of the two variances") for c in _signed(d_av)
+            ]
         if kind in ("g", "effect"):
             if g is not None:
                 out += _signed(g)
             elif pooled is not None:
                 df = t["df"]
-                j = math.exp(special.gammaln(df / 2) - math.log(math.sqrt(df / 2))
-                             - special.gammaln((df - 1) / 2)) if df > 1 else None
+                j = (
+                    math.exp(
+                        special.gammaln(df / 2)
+                        - math.log(math.sqrt(df / 2))
+                        - special.gammaln((df - 1) / 2)
+                    )
+                    if df > 1
+                    else None
+                )
                 if j:
                     out += _signed(pooled * j)
         if kind in ("dz", "effect") and test == "paired_t":
@@ -454,10 +502,11 @@ class Facts:
             return [Candidate(crit)]
         anova_table = self.anova_table
         if kind in ("ss", "ms"):
-            names = {"between": [f"{kind}_between"], "within": [f"{kind}_within"],
-                     "total": [f"{kind}_total"]}.get(role or "", [f"{kind}_between",
-                                                                  f"{kind}_within",
-                                                                  f"{kind}_total"])
+            names = {
+                "between": [f"{kind}_between"],
+                "within": [f"{kind}_within"],
+                "total": [f"{kind}_total"],
+            }.get(role or "", [f"{kind}_between", f"{kind}_within", f"{kind}_total"])
             return [Candidate(anova_table[n]) for n in names if n in anova_table]
         if kind in ("eta2", "effect"):
             eta = _f(self.effects.get("eta_squared")) or anova_table.get("eta2")
@@ -490,17 +539,21 @@ class Facts:
             out = [Candidate(u), Candidate(other, "U of the second group")]
             return out
         if kind == "W":
-            return [Candidate(u, "R's W (U of the first group)"),
-                    Candidate(u + n1 * (n1 + 1) / 2, "the rank sum of the first group"),
-                    Candidate(other + n2 * (n2 + 1) / 2, "the rank sum of the second group"),
-                    Candidate(other, "U of the second group")]
+            return [
+                Candidate(u, "R's W (U of the first group)"),
+                Candidate(u + n1 * (n1 + 1) / 2, "the rank sum of the first group"),
+                Candidate(other + n2 * (n2 + 1) / 2, "the rank sum of the second group"),
+                Candidate(other, "U of the second group"),
+            ]
         if kind == "p_value":
             return self._rank_sum_p(alt, _f(mw.get("p_value")), mw.get("method"))
         if kind == "z":
             return [c for z in self._rank_sum_z() for c in _signed(z, "negative z")]
         if kind in ("r_effect", "effect"):
-            out = [Candidate(1 - 2 * u / (n1 * n2), "rank-biserial r"),
-                   Candidate(2 * u / (n1 * n2) - 1, "rank-biserial r")]
+            out = [
+                Candidate(1 - 2 * u / (n1 * n2), "rank-biserial r"),
+                Candidate(2 * u / (n1 * n2) - 1, "rank-biserial r"),
+            ]
             for z in self._rank_sum_z()[:1]:
                 out += _signed(abs(z) / math.sqrt(n1 + n2), "r = z/√N")
             return out
@@ -515,14 +568,21 @@ class Facts:
         x, y = self.data[0], self.data[1]
         for method_name, kwargs, note in (
             ("exact", {}, "the exact p"),
-            ("asymptotic", {"use_continuity": True},
-             "the normal approximation with continuity correction"),
-            ("asymptotic", {"use_continuity": False},
-             "the normal approximation without continuity correction"),
+            (
+                "asymptotic",
+                {"use_continuity": True},
+                "the normal approximation with continuity correction",
+            ),
+            (
+                "asymptotic",
+                {"use_continuity": False},
+                "the normal approximation without continuity correction",
+            ),
         ):
             try:
-                p = float(stats.mannwhitneyu(x, y, alternative=alt, method=method_name,
-                                             **kwargs).pvalue)
+                p = float(
+                    stats.mannwhitneyu(x, y, alternative=alt, method=method_name, **kwargs).pvalue
+                )
             except (ValueError, FloatingPointError):
                 continue
             if math.isfinite(p):
@@ -562,8 +622,11 @@ class Facts:
         if kind in ("W", "statistic", "U"):
             if v is None:
                 return []
-            return [Candidate(v), Candidate(total - v, "the rank sum of the negative differences"),
-                    Candidate(min(v, total - v), "the smaller rank sum")]
+            return [
+                Candidate(v),
+                Candidate(total - v, "the rank sum of the negative differences"),
+                Candidate(min(v, total - v), "the smaller rank sum"),
+            ]
         if kind == "p_value":
             out = []
             local = _f(wx.get("p_value"))
@@ -575,10 +638,14 @@ class Facts:
                     out.append(Candidate(exact, "the exact p over the tied ranks" if out else None))
                 for kwargs, note in (
                     ({"method": "exact"}, "the exact p"),
-                    ({"method": "approx", "correction": True},
-                     "the normal approximation with continuity correction"),
-                    ({"method": "approx", "correction": False},
-                     "the normal approximation without continuity correction"),
+                    (
+                        {"method": "approx", "correction": True},
+                        "the normal approximation with continuity correction",
+                    ),
+                    (
+                        {"method": "approx", "correction": False},
+                        "the normal approximation without continuity correction",
+                    ),
                 ):
                     try:
                         p = float(stats.wilcoxon(d, alternative=alt, **kwargs).pvalue)
@@ -597,8 +664,9 @@ class Facts:
                 zc = (v - total / 2 - math.copysign(0.5, v - total / 2)) / math.sqrt(sigma2)
                 return _signed(z, "negative z") + _signed(zc, "with continuity correction")
             n_pairs = len(d) if d is not None else m
-            return (_signed(abs(z) / math.sqrt(n_pairs), "r = z/√n")
-                    + _signed((2 * v - total) / total, "matched-pairs rank-biserial r"))
+            return _signed(abs(z) / math.sqrt(n_pairs), "r = z/√n") + _signed(
+                (2 * v - total) / total, "matched-pairs rank-biserial r"
+            )
         return []
 
     def _kruskal_figure(self, kind: str, role: str | None) -> list[Candidate]:
@@ -658,8 +726,9 @@ class Facts:
             if self.data is not None:
                 try:
                     mean_centred = stats.levene(*self.data, center="mean")
-                    other = float(mean_centred.pvalue if key == "p_value"
-                                  else mean_centred.statistic)
+                    other = float(
+                        mean_centred.pvalue if key == "p_value" else mean_centred.statistic
+                    )
                     if math.isfinite(other):
                         out.append(Candidate(other, "centred at the mean (Levene's original)"))
                 except ValueError:

@@ -91,8 +91,9 @@ def _expand(sided: str) -> list[str]:
     return [sided]
 
 
-def _alts(block: Block, source: SourceText, facts: Facts, prose: frozenset[str] = frozenset()
-          ) -> list[str]:
+def _alts(
+    block: Block, source: SourceText, facts: Facts, prose: frozenset[str] = frozenset()
+) -> list[str]:
     """The alternatives the text allows for a block's p values and intervals: the sidedness
     said beside it; else the one said in its text (or the code that printed it); else, where
     the text says several, any of those; else the analysis's."""
@@ -140,8 +141,7 @@ class _Judge:
         self.families: dict[tuple[int, int], str | None] = {}
 
     def _alts(self, block: Block, source: SourceText) -> list[str]:
-        prose = next((x.read.stated for x in self.sources if x.read.source == "text"),
-                     frozenset())
+        prose = next((x.read.stated for x in self.sources if x.read.source == "text"), frozenset())
         return _alts(block, source, self.facts, prose)
 
     # ------------------------------------------------------------------ numbers
@@ -159,8 +159,7 @@ class _Judge:
             return []
         if reading.of == "mean" and reading.group is not None and kind in ("ci_low", "ci_high"):
             return self._mean_interval(reading)
-        return facts.figure(test, kind, alt, reading.role, reading.level, reading.of,
-                            reading.group)
+        return facts.figure(test, kind, alt, reading.role, reading.level, reading.of, reading.group)
 
     def _mean_interval(self, reading: Reading) -> list[Candidate]:
         from scipy import special
@@ -178,22 +177,37 @@ class _Judge:
             return self._bare(reading, test, alt)
         if reading.kind == "other":
             return _Outcome("unchecked", None, f"nothing local checks {reading.label or 'this'}")
-        if reading.kind in GROUP_KINDS and reading.group is None and reading.role in (
-                "differences", "pooled", "each"):
+        if reading.kind in ("p_value", "pair_p") and written.value > 1:
+            return _Outcome(
+                "unchecked", None, f"{written.text} cannot be a p value; it is read as nothing here"
+            )
+        if (
+            reading.kind in GROUP_KINDS
+            and reading.group is None
+            and reading.role in ("differences", "pooled", "each")
+        ):
             found = self.facts.special(reading.kind, reading.role or "")
             if found:
-                return self._against(reading, found, f"the {KIND_LABELS[reading.kind]} of "
-                                     + {"differences": "the paired differences",
-                                        "pooled": "the groups pooled",
-                                        "each": "each group"}[reading.role or ""])
-        if reading.kind == "n" and reading.group is None and (
-                self.facts.design == "paired"):
+                return self._against(
+                    reading,
+                    found,
+                    f"the {KIND_LABELS[reading.kind]} of "
+                    + {
+                        "differences": "the paired differences",
+                        "pooled": "the groups pooled",
+                        "each": "each group",
+                    }[reading.role or ""],
+                )
+        if reading.kind == "n" and reading.group is None and (self.facts.design == "paired"):
             found = self.facts.special("n", "differences")
             if found:
                 found += [c for c in self.facts.grand("n") if c.note == "the total N"]
                 return self._against(reading, found, "the number of pairs")
-        if reading.kind in GROUP_KINDS and reading.group is None and not (
-                reading.kind == "se" and test):
+        if (
+            reading.kind in GROUP_KINDS
+            and reading.group is None
+            and not (reading.kind == "se" and test)
+        ):
             return self._unnamed_group(reading)
         found = self.candidates(reading, test, alt)
         if reading.kind == "df" and reading.pair is None and not self._beside_statistic(reading):
@@ -214,9 +228,11 @@ class _Judge:
         for candidate in found:
             if written.truncates(candidate.value):
                 about = self._about(reading, test, alt)
-                return _Outcome("confirmed", candidate.value,
-                                f"{about}: {_fmt(candidate.value, written)} (cut off, not "
-                                "rounded)")
+                return _Outcome(
+                    "confirmed",
+                    candidate.value,
+                    f"{about}: {_fmt(candidate.value, written)} (cut off, not rounded)",
+                )
         clash = self._symbol_clash(reading, test, alt)
         if clash is not None:
             return clash
@@ -239,10 +255,14 @@ class _Judge:
         assert written is not None
         for candidate in found:
             if written.agrees(candidate.value) or written.truncates(candidate.value):
-                return _Outcome("confirmed", candidate.value,
-                                f"{about}: {_fmt(candidate.value, written)}")
-        return _Outcome("contradicted", found[0].value,
-                        f"{about} is {_fmt(found[0].value, written)}, not {written.shown}")
+                return _Outcome(
+                    "confirmed", candidate.value, f"{about}: {_fmt(candidate.value, written)}"
+                )
+        return _Outcome(
+            "contradicted",
+            found[0].value,
+            f"{about} is {_fmt(found[0].value, written)}, not {written.shown}",
+        )
 
     def _beside_statistic(self, reading: Reading) -> bool:
         for source in self.sources:
@@ -250,8 +270,10 @@ class _Judge:
             if reading in read.readings:
                 if reading.block is None:
                     return False
-                return any(read.readings[i].kind in ("t", "F", "chi2", "H", "statistic")
-                           for i in read.blocks[reading.block].readings)
+                return any(
+                    read.readings[i].kind in ("t", "F", "chi2", "H", "statistic")
+                    for i in read.blocks[reading.block].readings
+                )
         return False
 
     def _symbol_clash(self, reading: Reading, test: str | None, alt: str) -> _Outcome | None:
@@ -261,31 +283,49 @@ class _Judge:
         written = reading.written
         if written is None or len(reading.label.strip()) > 1 or test is None:
             return None
+        if reading.kind not in ("d", "g", "r_effect", "t", "z", "U", "W", "H", "F", "n", "mean"):
+            return None
         for kind in ("critical", "df", "n", "t", "mean_difference"):
             if kind == reading.kind:
                 continue
-            probe = Reading(kind, reading.start, reading.end, reading.sentence, written,
-                            reading.label, group=reading.group)
+            probe = Reading(
+                kind,
+                reading.start,
+                reading.end,
+                reading.sentence,
+                written,
+                reading.label,
+                group=reading.group,
+            )
             if kind == "n":
                 values = self.facts.grand("n")
             else:
-                values = [c for other in [test, *self.facts.available(FAMILY.get(test))]
-                          for c in self.candidates(probe, other, alt)]
+                values = [
+                    c
+                    for other in [test, *self.facts.available(FAMILY.get(test))]
+                    for c in self.candidates(probe, other, alt)
+                ]
             for candidate in values:
                 if written.agrees(candidate.value):
                     if kind == "critical":
-                        return _Outcome("confirmed", candidate.value,
-                                        f"{reading.label} = {written.text} is the critical value "
-                                        f"of {test_title(test)} at α = {self.facts.alpha:g}: "
-                                        f"{_fmt(candidate.value, written)}")
-                    return _Outcome("unchecked", None,
-                                    f"{reading.label} = {written.text} is not "
-                                    f"{KIND_LABELS.get(reading.kind, reading.kind)} here; it is "
-                                    f"the {KIND_LABELS.get(kind, kind)}")
+                        return _Outcome(
+                            "confirmed",
+                            candidate.value,
+                            f"{reading.label} = {written.text} is the critical value "
+                            f"of {test_title(test)} at α = {self.facts.alpha:g}: "
+                            f"{_fmt(candidate.value, written)}",
+                        )
+                    return _Outcome(
+                        "unchecked",
+                        None,
+                        f"{reading.label} = {written.text} is not "
+                        f"{KIND_LABELS.get(reading.kind, reading.kind)} here; it is "
+                        f"the {KIND_LABELS.get(kind, kind)}",
+                    )
         return None
 
     def _bare(self, reading: Reading, test: str | None, alt: str) -> _Outcome:
-        """"ns": a p at or above alpha; "p < α": below it."""
+        """ "ns": a p at or above alpha; "p < α": below it."""
         if reading.kind not in ("p_value", "pair_p"):
             return _Outcome("unchecked", None, "no number to check")
         found = self.candidates(reading, test, alt)
@@ -296,10 +336,15 @@ class _Judge:
         if reading.polarity is not None:
             return self._decision(reading, p, alpha, self._about(reading, test, alt))
         if p >= alpha:
-            return _Outcome("confirmed", p, f"{self._about(reading, test, alt)}: {_fmt(p)} ≥ "
-                            f"α = {alpha:g}")
-        return _Outcome("contradicted", p, f"{self._about(reading, test, alt)} gives "
-                        f"{_fmt(p)} < α = {alpha:g}: significant", True)
+            return _Outcome(
+                "confirmed", p, f"{self._about(reading, test, alt)}: {_fmt(p)} ≥ α = {alpha:g}"
+            )
+        return _Outcome(
+            "contradicted",
+            p,
+            f"{self._about(reading, test, alt)} gives {_fmt(p)} < α = {alpha:g}: significant",
+            True,
+        )
 
     def _unnamed_group(self, reading: Reading) -> _Outcome:
         written = reading.written
@@ -313,20 +358,27 @@ class _Judge:
             found.append((candidate, candidate.note or "all groups"))
         for candidate, name in found:
             if written.agrees(candidate.value):
-                return _Outcome("confirmed", candidate.value,
-                                f"the {KIND_LABELS[reading.kind]} of {name}: "
-                                f"{_fmt(candidate.value, written)}")
+                return _Outcome(
+                    "confirmed",
+                    candidate.value,
+                    f"the {KIND_LABELS[reading.kind]} of {name}: {_fmt(candidate.value, written)}",
+                )
         listing = ", ".join(f"{name} {_fmt(c.value, written)}" for c, name in found[:6])
-        return _Outcome("unchecked", None, f"no group is named, and it is none of the groups' "
-                        f"{KIND_LABELS[reading.kind]}s ({listing})" if listing else
-                        "no group is named")
+        return _Outcome(
+            "unchecked",
+            None,
+            f"no group is named, and it is none of the groups' "
+            f"{KIND_LABELS[reading.kind]}s ({listing})"
+            if listing
+            else "no group is named",
+        )
 
     def _why_unchecked(self, reading: Reading, test: str | None) -> str:
         if reading.kind == "ci_level":
             return "a confidence level is checked with its interval"
         if test is None:
             return "no local test fits the figures beside it"
-        if FAMILY.get(test) not in MAIN_FAMILIES + ("shapiro", "levene"):
+        if FAMILY.get(test) not in (*MAIN_FAMILIES, "shapiro", "levene"):
             return f"nothing local checks this figure of {test_title(test)}"
         return f"{test_title(test)} has no local {KIND_LABELS.get(reading.kind, reading.kind)}"
 
@@ -339,7 +391,8 @@ class _Judge:
             return f"the {KIND_LABELS[reading.kind]} of {facts.names[reading.group]}"
         title = test_title(test)
         if reading.kind in ("p_value", "ci_low", "ci_high", "critical") and FAMILY.get(
-                test or "") in ("t", "rank_sum", "signed_rank"):
+            test or ""
+        ) in ("t", "rank_sum", "signed_rank"):
             title += f" ({alt})" if alt != "two-sided" else " (two-sided)"
         if reading.group is not None and FAMILY.get(test or "") == "shapiro":
             title += f", {facts.names[reading.group]}"
@@ -358,8 +411,9 @@ class _Judge:
                 if written.agrees(candidate.value):
                     if other == "two-sided":
                         return "it is the two-sided p, but the text says one-sided"
-                    return (f"it is the one-sided p ({other}), but the text "
-                            f"{'says two-sided' if self._says_two(reading) else 'does not say one-sided'}")
+                    return f"it is the one-sided p ({other}), but the text " + (
+                        "says two-sided" if self._says_two(reading) else "does not say one-sided"
+                    )
         return None
 
     def _says_two(self, reading: Reading) -> bool:
@@ -491,10 +545,12 @@ class _Judge:
             key = (s, block.index)
             if key in self.choices and self.choices[key].test is not None:
                 chosen = self.choices[key]
-                preferred = self.family_choice.get(self.families.get(key) or self.main_family
-                                                   or "")
-                if chosen.confirmed == 0 and preferred is not None and (
-                        FAMILY.get(preferred.test or "") == FAMILY.get(chosen.test or "")):
+                preferred = self.family_choice.get(self.families.get(key) or self.main_family or "")
+                if (
+                    chosen.confirmed == 0
+                    and preferred is not None
+                    and (FAMILY.get(preferred.test or "") == FAMILY.get(chosen.test or ""))
+                ):
                     # nothing in the block fits any test: judge it as the answer's test
                     alts = self._alts(block, self.sources[s])
                     alt = preferred.alt if preferred.alt in alts else chosen.alt
@@ -507,8 +563,9 @@ class _Judge:
         if main is not None:
             alt = main.alt if main.alt in alts else alts[0]
             return _Choice(main.test, alt)
-        test = facts.recommended if self.main_family == FAMILY.get(facts.recommended or "") \
-            else None
+        test = (
+            facts.recommended if self.main_family == FAMILY.get(facts.recommended or "") else None
+        )
         if test is None and self.main_family:
             available = facts.available(self.main_family)
             test = available[0] if available else None
@@ -520,8 +577,11 @@ class _Judge:
         """The result a statement is about: a p in its sentence, else a block in its
         sentence, else the closest result before it, else the main result."""
         read = self.sources[s].read
-        same = [r for r in read.readings if r.sentence == reading.sentence
-                and r.kind == "p_value" and r.block is not None]
+        same = [
+            r
+            for r in read.readings
+            if r.sentence == reading.sentence and r.kind == "p_value" and r.block is not None
+        ]
         if same:
             before = [r for r in same if r.start <= reading.start]
             anchor = before[-1] if before else same[0]
@@ -529,9 +589,13 @@ class _Judge:
             return self.choice_for(s, block), anchor
         blocks = [b for b in read.blocks if b.sentence == reading.sentence]
         if not blocks:
-            blocks = [b for b in read.blocks if b.sentence < reading.sentence
-                      and b.sentence >= reading.sentence - 2
-                      and self.families.get((s, b.index)) in MAIN_FAMILIES]
+            blocks = [
+                b
+                for b in read.blocks
+                if b.sentence < reading.sentence
+                and b.sentence >= reading.sentence - 2
+                and self.families.get((s, b.index)) in MAIN_FAMILIES
+            ]
             blocks = blocks[-1:]
         if blocks:
             return self.choice_for(s, blocks[-1]), None
@@ -553,7 +617,7 @@ class _Judge:
             if p is None:
                 return _Outcome("unchecked", None, f"no local p of {test_title(test_mention)}")
             return self._decision(reading, p, alpha, test_title(test_mention))
-        choice, anchor = self._sentence_choice(s, reading)
+        choice, _anchor = self._sentence_choice(s, reading)
         if choice.test is None:
             return _Outcome("unchecked", None, "no local test to judge it by")
         if FAMILY.get(choice.test) == "t":
@@ -578,13 +642,15 @@ class _Judge:
         expected = f"p = {_fmt(p)} {relation} α = {alpha:g}"
         if bool(reading.polarity) == significant:
             return _Outcome("confirmed", expected, f"{about}: {expected}")
-        return _Outcome("contradicted", expected,
-                        f"{about}: {expected}, so it is not {said}", True)
+        return _Outcome("contradicted", expected, f"{about}: {expected}, so it is not {said}", True)
 
     def _assumption_named(self, s: int, reading: Reading) -> str | None:
         read = self.sources[s].read
-        before = [m for m in read.mentions if m.sentence == reading.sentence
-                  and m.start < reading.start and not m.negated]
+        before = [
+            m
+            for m in read.mentions
+            if m.sentence == reading.sentence and m.start < reading.start and not m.negated
+        ]
         if before and before[-1].test in ("shapiro_wilk", "levene"):
             return before[-1].test
         return None
@@ -608,8 +674,11 @@ class _Judge:
         read = self.sources[s].read
         start, end = read.mapped.span(reading.start, reading.end)
         sentence_text = read.mapped.original[max(0, start - 80) : end + 40].lower()
-        key = reading.of if reading.of in ("sd", "median") else (
-            "median" if "median" in sentence_text else "mean")
+        key = (
+            reading.of
+            if reading.of in ("sd", "median")
+            else ("median" if "median" in sentence_text else "mean")
+        )
         va, vb = facts.group(a, key), facts.group(b, key)
         if va is None or vb is None:
             return _Outcome("unchecked", None, "no local group summaries")
@@ -620,8 +689,9 @@ class _Judge:
             return _Outcome("confirmed", expected, expected)
         if va == vb:
             return _Outcome("contradicted", expected, f"{expected}: they are equal")
-        return _Outcome("contradicted", expected,
-                        f"{names[a]} is not higher than {names[b]}: {expected}")
+        return _Outcome(
+            "contradicted", expected, f"{names[a]} is not higher than {names[b]}: {expected}"
+        )
 
     def test_named(self, s: int, reading: Reading) -> _Outcome:
         facts = self.facts
@@ -633,32 +703,49 @@ class _Judge:
             if choice is None or choice.test is None:
                 return _Outcome("unchecked", None, "no t-test figures to check it by")
             if choice.test in ("student_t", "welch_t"):
-                return _Outcome("confirmed", choice.test,
-                                f"the figures are those of {test_title(choice.test)}")
-            return _Outcome("contradicted", choice.test,
-                            f"the figures are those of {test_title(choice.test)}, a test of "
-                            "paired data")
+                return _Outcome(
+                    "confirmed", choice.test, f"the figures are those of {test_title(choice.test)}"
+                )
+            return _Outcome(
+                "contradicted",
+                choice.test,
+                f"the figures are those of {test_title(choice.test)}, a test of paired data",
+            )
         if family in ("shapiro", "levene"):
             return self._assumption_named_outcome(named)
         if family not in MAIN_FAMILIES:
             return _Outcome("unchecked", None, f"nothing local checks {test_title(named)}")
         read = self.sources[s].read
-        blocks = [b for b in read.blocks if b.sentence == reading.sentence
-                  and self.families.get((s, b.index)) == family]
+        blocks = [
+            b
+            for b in read.blocks
+            if b.sentence == reading.sentence and self.families.get((s, b.index)) == family
+        ]
         if not blocks:
             # a title or lead line: the result printed under it
-            later = [b for b in read.blocks if reading.sentence < b.sentence <= (
-                reading.sentence + 4) and self.families.get((s, b.index)) is not None]
+            later = [
+                b
+                for b in read.blocks
+                if reading.sentence < b.sentence <= (reading.sentence + 4)
+                and self.families.get((s, b.index)) is not None
+            ]
             if later and self.families.get((s, later[0].index)) == family:
                 blocks = later[:1]
         if not blocks and named not in facts.available(family):
-            beside = [b for b in read.blocks if b.sentence == reading.sentence
-                      and self.families.get((s, b.index)) in MAIN_FAMILIES]
+            beside = [
+                b
+                for b in read.blocks
+                if b.sentence == reading.sentence
+                and self.families.get((s, b.index)) in MAIN_FAMILIES
+            ]
             if beside:
                 other = self.choice_for(s, beside[0]).test
-                return _Outcome("contradicted", other,
-                                f"the figures beside it are those of {test_title(other)}; "
-                                f"{test_title(named)} does not apply to these data")
+                return _Outcome(
+                    "contradicted",
+                    other,
+                    f"the figures beside it are those of {test_title(other)}; "
+                    f"{test_title(named)} does not apply to these data",
+                )
         if blocks:
             choice = self.choices.get((s, blocks[0].index))
             if choice is not None and choice.test is None:
@@ -668,35 +755,44 @@ class _Judge:
         if choice is None:
             if named not in facts.available(family):
                 if named == "paired_t" or named == "wilcoxon_signed_rank":
-                    return _Outcome("contradicted", None,
-                                    "the groups here are independent, not paired")
+                    return _Outcome(
+                        "contradicted", None, "the groups here are independent, not paired"
+                    )
                 return _Outcome("unchecked", None, f"no local {test_title(named)}")
-            return _Outcome("unchecked", None, f"no figures of {test_title(named)} are given to "
-                            "check it by")
+            return _Outcome(
+                "unchecked", None, f"no figures of {test_title(named)} are given to check it by"
+            )
         if named not in facts.available(family):
             used = test_title(choice.test)
             if named in ("paired_t", "wilcoxon_signed_rank") and facts.design != "paired":
-                return _Outcome("contradicted", choice.test,
-                                f"the groups are independent; the figures are those of {used}")
+                return _Outcome(
+                    "contradicted",
+                    choice.test,
+                    f"the groups are independent; the figures are those of {used}",
+                )
             return _Outcome("contradicted", choice.test, f"the figures are those of {used}")
         if choice.test == named:
             note = ""
             if facts.design == "paired" and named in ("student_t", "welch_t", "mann_whitney_u"):
                 note = "; the data are paired, so a paired test fits them better"
-            return _Outcome("confirmed", named, f"the figures are those of {test_title(named)}"
-                            + note)
+            return _Outcome(
+                "confirmed", named, f"the figures are those of {test_title(named)}" + note
+            )
         # the figures fit another test: does the named one fit them as well (a tie)?
         source = self.sources[s]
-        for block in blocks or [b for b in source.read.blocks
-                                if self.families.get((s, b.index)) == family][:1]:
+        for block in (
+            blocks
+            or [b for b in source.read.blocks if self.families.get((s, b.index)) == family][:1]
+        ):
             own = self.block_score(source, block, named, choice.alt)
             best = self.block_score(source, block, choice.test or named, choice.alt)
             if own.confirmed - own.contradicted >= best.confirmed - best.contradicted:
-                return _Outcome("confirmed", named,
-                                f"the figures fit {test_title(named)}")
-        return _Outcome("contradicted", choice.test,
-                        f"the figures are those of {test_title(choice.test)}, not "
-                        f"{test_title(named)}")
+                return _Outcome("confirmed", named, f"the figures fit {test_title(named)}")
+        return _Outcome(
+            "contradicted",
+            choice.test,
+            f"the figures are those of {test_title(choice.test)}, not {test_title(named)}",
+        )
 
     def _assumption_named_outcome(self, named: str) -> _Outcome:
         family = FAMILY[named]
@@ -705,32 +801,50 @@ class _Judge:
                 if self.families.get((s, block.index)) == family:
                     choice = self.choice_for(s, block)
                     if choice.confirmed:
-                        return _Outcome("confirmed", named,
-                                        f"its figures are those of {test_title(named)}")
+                        return _Outcome(
+                            "confirmed", named, f"its figures are those of {test_title(named)}"
+                        )
         return _Outcome("unchecked", None, f"no figures of {test_title(named)} to check it by")
 
     def sidedness(self, s: int, reading: Reading) -> _Outcome:
         said = reading.sided
         read = self.sources[s].read
-        ps = [r for r in read.readings if r.kind == "p_value" and r.written is not None
-              and r.block is not None and r.sentence == reading.sentence]
+        ps = [
+            r
+            for r in read.readings
+            if r.kind == "p_value"
+            and r.written is not None
+            and r.block is not None
+            and r.sentence == reading.sentence
+        ]
         if not ps:
-            ps = [r for r in read.readings if r.kind == "p_value" and r.written is not None
-                  and r.block is not None and FAMILY.get(
-                      self.choice_for(s, read.blocks[r.block]).test or "") in MAIN_FAMILIES]
+            ps = [
+                r
+                for r in read.readings
+                if r.kind == "p_value"
+                and r.written is not None
+                and r.block is not None
+                and FAMILY.get(self.choice_for(s, read.blocks[r.block]).test or "") in MAIN_FAMILIES
+            ]
         if not ps:
             for t, other in enumerate(self.sources):
                 if t == s:
                     continue
-                found = [r for r in other.read.readings if r.kind == "p_value"
-                         and r.written is not None and r.block is not None]
+                found = [
+                    r
+                    for r in other.read.readings
+                    if r.kind == "p_value" and r.written is not None and r.block is not None
+                ]
                 if found:
                     s, read, ps = t, other.read, found
                     break
         if not ps:
             return _Outcome("unchecked", None, "no p value to check it by")
-        wanted = ["two-sided"] if said == "two-sided" else (
-            [said] if said in _ONE_SIDED else list(_ONE_SIDED))
+        wanted = (
+            ["two-sided"]
+            if said == "two-sided"
+            else ([said] if said in _ONE_SIDED else list(_ONE_SIDED))
+        )
         others = [a for a in ("two-sided", "less", "greater") if a not in wanted]
         for p in ps:
             block = read.blocks[p.block] if p.block is not None else None
@@ -743,8 +857,9 @@ class _Judge:
             for alt in others:
                 if self.number(p, test, alt).verdict == "confirmed":
                     side = "two-sided" if alt == "two-sided" else f"one-sided ({alt})"
-                    return _Outcome("contradicted", side,
-                                    f"the p value {p.shown} is {side}, not {said}")
+                    return _Outcome(
+                        "contradicted", side, f"the p value {p.shown} is {side}, not {said}"
+                    )
         return _Outcome("unchecked", None, "the p values beside it fit neither sidedness")
 
     # ------------------------------------------------------------------ the claims
@@ -772,16 +887,24 @@ class _Judge:
         choice = self.choice_for(s, block)
         if reading.kind == "ci_level":
             return self._level(s, reading, choice)
-        if reading.kind == "mean_difference" and reading.pair is not None and len(
-                self.facts.names) == 2:
+        if (
+            reading.kind == "mean_difference"
+            and reading.pair is not None
+            and len(self.facts.names) == 2
+        ):
             reading.pair = None
         return self.number(reading, choice.test, choice.alt)
 
     def _level(self, s: int, reading: Reading, choice: _Choice) -> _Outcome:
         """A CI level is right when the bounds beside it are that level's interval."""
         read = self.sources[s].read
-        bounds = [r for r in read.readings if r.kind in ("ci_low", "ci_high")
-                  and r.start > reading.start and r.start - reading.end < 80][:2]
+        bounds = [
+            r
+            for r in read.readings
+            if r.kind in ("ci_low", "ci_high")
+            and r.start > reading.start
+            and r.start - reading.end < 80
+        ][:2]
         if not bounds or choice.test is None:
             return _Outcome("unchecked", None, "no interval beside it to check it by")
         level = reading.level or 0.95
@@ -799,9 +922,12 @@ class _Judge:
                 return _Outcome("confirmed", level, f"the interval is the {level:.0%} one")
             for other in (0.95, 0.90, 0.99, 0.80, 0.975, 0.999):
                 if other != level and fits(other):
-                    return _Outcome("contradicted", other,
-                                    f"the bounds beside it are those of the {other:.0%} "
-                                    f"interval, not the {level:.0%} one")
+                    return _Outcome(
+                        "contradicted",
+                        other,
+                        f"the bounds beside it are those of the {other:.0%} "
+                        f"interval, not the {level:.0%} one",
+                    )
             return _Outcome("unchecked", None, "the bounds beside it fit no usual level")
         finally:
             for b in bounds:
@@ -817,8 +943,11 @@ class _Judge:
         pair = None
         if reading.pair is not None and all(i < len(facts.names) for i in reading.pair):
             pair = (facts.names[reading.pair[0]], facts.names[reading.pair[1]])
-        group = facts.names[reading.group] if reading.group is not None and (
-            reading.group < len(facts.names)) else None
+        group = (
+            facts.names[reading.group]
+            if reading.group is not None and (reading.group < len(facts.names))
+            else None
+        )
         block = read.blocks[reading.block] if reading.block is not None else None
         s = self.sources.index(source)
         test = self.choice_for(s, block).test if reading.kind not in GROUP_KINDS else None
@@ -853,21 +982,29 @@ class _Judge:
             variant += f" (one-sided: {main.alt})"
         notes = list(self.notes)
         recommended = facts.recommended
-        if recommended and recommended != main.test and FAMILY.get(recommended) == FAMILY.get(
-                main.test):
-            reason = next((r for r in facts.reasons if test_title(recommended).split()[0] in r),
-                          facts.reasons[0] if facts.reasons else "")
+        if (
+            recommended
+            and recommended != main.test
+            and FAMILY.get(recommended) == FAMILY.get(main.test)
+        ):
+            reason = next(
+                (r for r in facts.reasons if test_title(recommended).split()[0] in r),
+                facts.reasons[0] if facts.reasons else "",
+            )
             notes.append(
                 f"The figures are those of {test_title(main.test)}, which is a valid choice; "
                 f"the local recommendation is {test_title(recommended)}"
                 + (f": {reason}" if reason else ".")
             )
         elif recommended and FAMILY.get(recommended) != FAMILY.get(main.test):
-            notes.append(f"The figures are those of {test_title(main.test)}; the local "
-                         f"recommendation is {test_title(recommended)}.")
+            notes.append(
+                f"The figures are those of {test_title(main.test)}; the local "
+                f"recommendation is {test_title(recommended)}."
+            )
         if facts.design == "paired" and main.test in ("student_t", "welch_t", "mann_whitney_u"):
-            notes.append("The data are paired, but the figures are those of a test for "
-                         "independent groups.")
+            notes.append(
+                "The data are paired, but the figures are those of a test for independent groups."
+            )
         if main.alt != facts.alternative and main.alt != "two-sided":
             notes.append(f"The p value is one-sided ({main.alt}).")
         return variant, notes
@@ -888,8 +1025,12 @@ def _public_kind(reading: Reading, test: str | None) -> str:
         return {"W": "W"}.get(symbol, symbol)
     if kind == "effect":
         family = FAMILY.get(test or "")
-        return {"anova": "eta2", "rank_sum": "r_effect", "signed_rank": "r_effect",
-                "kruskal": "eta2"}.get(family or "", "d")
+        return {
+            "anova": "eta2",
+            "rank_sum": "r_effect",
+            "signed_rank": "r_effect",
+            "kruskal": "eta2",
+        }.get(family or "", "d")
     if reading.pair is not None and kind in ("mean_difference", "p_value"):
         return "pair_difference" if kind == "mean_difference" else "pair_p"
     return kind
@@ -905,8 +1046,9 @@ def _reported(reading: Reading) -> str:
     return f"{label} {relation} {reading.written.text}" if label else reading.written.shown
 
 
-def _about_words(reading: Reading, test: str | None, group: str | None,
-                 pair: tuple[str, str] | None) -> str:
+def _about_words(
+    reading: Reading, test: str | None, group: str | None, pair: tuple[str, str] | None
+) -> str:
     if pair is not None:
         return f"{pair[0]} vs {pair[1]}"
     if group is not None and reading.kind in GROUP_KINDS:
@@ -939,12 +1081,21 @@ def report_read(figures: Mapping[str, Any], names: Sequence[str]) -> Read:
         "effect_size": ("effect", None),
     }
     effect = str(figures.get("effect_size_name") or "").lower()
-    effect_kind = ("dz" if "z" in effect.replace("size", "") and "d" in effect else
-                   "g" if "g" in effect and "hedges" in effect or effect in ("g", "hedges_g") else
-                   "eta2" if "eta" in effect or "η" in effect else
-                   "omega2" if "omega" in effect or "ω" in effect else
-                   "r_effect" if effect in ("r", "rank_biserial") else
-                   "d" if effect else "effect")
+    effect_kind = (
+        "dz"
+        if "z" in effect.replace("size", "") and "d" in effect
+        else "g"
+        if ("g" in effect and "hedges" in effect) or effect in ("g", "hedges_g")
+        else "eta2"
+        if "eta" in effect or "η" in effect
+        else "omega2"
+        if "omega" in effect or "ω" in effect
+        else "r_effect"
+        if effect in ("r", "rank_biserial")
+        else "d"
+        if effect
+        else "effect"
+    )
     for key, (kind, role) in kinds.items():
         written = _structured(figures.get(key))
         if written is None:
@@ -988,9 +1139,15 @@ def _test_key(name: Any) -> str | None:
     key = name.strip().lower().replace("-", "_").replace(" ", "_")
     if key in MAIN_TESTS:
         return key
-    aliases = {"student": "student_t", "welch": "welch_t", "paired": "paired_t",
-               "mann_whitney": "mann_whitney_u", "wilcoxon": "wilcoxon_signed_rank",
-               "anova": "one_way_anova", "kruskal": "kruskal_wallis"}
+    aliases = {
+        "student": "student_t",
+        "welch": "welch_t",
+        "paired": "paired_t",
+        "mann_whitney": "mann_whitney_u",
+        "wilcoxon": "wilcoxon_signed_rank",
+        "anova": "one_way_anova",
+        "kruskal": "kruskal_wallis",
+    }
     if key in aliases:
         return aliases[key]
     return _test_in(name)

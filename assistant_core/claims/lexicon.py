@@ -119,24 +119,36 @@ def _l(
 # words). Case matters for one-letter symbols (t, T, F, U, W, V, H, M, N, n, p, P, d, g, r).
 LABELS: tuple[tuple[re.Pattern[str], Label], ...] = (
     # critical values first: "critical value", "t critical", "critical t-value", "t_crit"
-    _l(r"(?i)^(?:(?:the\s+)?critical(?:\s+(?:t|f|z|χ²|chi[- ]?squared?)(?:[- ]value)?)?"
-       r"(?:\s+value)?(?:\s+of\s+t)?|(?:t|f|z)[-_ ]?crit(?:ical)?(?:[-_ ]value)?|t\*"
-       r"|tabulated(?:\s+value)?|table\s+value)$", "critical"),
+    _l(
+        r"(?i)^(?:(?:the\s+)?critical(?:\s+(?:t|f|z|χ²|chi[- ]?squared?)(?:[- ]value)?)?"
+        r"(?:\s+value)?(?:\s+of\s+t)?|(?:t|f|z)[-_ ]?crit(?:ical)?(?:[-_ ]value)?|t\*"
+        r"|tabulated(?:\s+value)?|table\s+value)$",
+        "critical",
+    ),
     # statistics
-    _l(r"^(?:t|T)$|(?i)^(?:the\s+)?t[-_ .]?(?:stat(?:istic)?s?|val(?:ue)?|score|ratio)$|^t_\d",
-       "t"),
+    _l(
+        r"^(?:t|T)$|(?i)^(?:the\s+)?t[-_ .]?(?:stat(?:istic)?s?|val(?:ue)?|score|ratio)$|^t_\d", "t"
+    ),
     _l(r"(?i)^(?:welch'?s?|student'?s?|paired)\s+t$", "t"),
     _l(r"^F$|(?i)^(?:the\s+)?f[-_ ]?(?:stat(?:istic)?|val(?:ue)?|ratio|score)$|^F_", "F"),
     _l(r"^(?:U|u)$|(?i)^(?:the\s+)?u[-_ ]?(?:stat(?:istic)?|val(?:ue)?)$|^U_\w+$", "U"),
-    _l(r"(?i)^mann[- ]?whitney(?:'?s)?\s+u$|^mann[- ]?whitney\s+u[- ]stat(?:istic)?$", "U",
-       test="mann_whitney_u"),
+    _l(
+        r"(?i)^mann[- ]?whitney(?:'?s)?\s+u$|^mann[- ]?whitney\s+u[- ]stat(?:istic)?$",
+        "U",
+        test="mann_whitney_u",
+    ),
     _l(r"^(?:W|V)$|(?i)^w[-_ ]?(?:stat(?:istic)?|val(?:ue)?)$|^W_\w+$", "W"),
     _l(r"(?i)^wilcoxon(?:'?s)?\s+(?:w|t|v)$", "W", test="wilcoxon_signed_rank"),
     _l(r"^H$|(?i)^(?:the\s+)?h[-_ ]?(?:stat(?:istic)?|val(?:ue)?)$", "H"),
-    _l(r"(?i)^kruskal[- ]wallis(?:'?s)?\s+(?:h|chi[- ]?squared?|χ²|test\s+statistic)$", "H",
-       test="kruskal_wallis"),
-    _l(r"^(?:χ²|χ2|X²|X2)$|(?i)^chi[- ]?(?:squared?|sq|2)(?:[- ]stat(?:istic)?|[- ]value)?$",
-       "chi2"),
+    _l(
+        r"(?i)^kruskal[- ]wallis(?:'?s)?\s+(?:h|chi[- ]?squared?|χ²|test\s+statistic)$",
+        "H",
+        test="kruskal_wallis",
+    ),
+    _l(
+        r"^(?:χ²|χ2|X²|X2)$|(?i)^chi[- ]?(?:squared?|sq|2)(?:[- ]stat(?:istic)?|[- ]value)?$",
+        "chi2",
+    ),
     _l(r"^(?:z|Z)$|(?i)^z[-_ ]?(?:stat(?:istic)?|val(?:ue)?|score)$", "z"),
     _l(r"^Q$", "Q"),
     _l(r"(?i)^(?:t|the\s+t)\s+test[-\s]+stat(?:istic)?$|^t_(?:obs|calc|computed|stat)$", "t"),
@@ -144,56 +156,83 @@ LABELS: tuple[tuple[re.Pattern[str], Label], ...] = (
     # degrees of freedom
     _l(r"(?i)^(?:df|dof|degrees?\s+of\s+freedom|the\s+degrees\s+of\s+freedom)$", "df"),
     _l(r"(?i)^num(?:erator)?\s+df$|^df1$|^df[-_ ]?(?:between|b|effect|num)$", "df", "df1"),
-    _l(r"(?i)^denom(?:inator)?\s+df$|^df2$|^df[-_ ]?(?:within|w|error|resid\w*|den)$", "df",
-       "df2"),
+    _l(r"(?i)^denom(?:inator)?\s+df$|^df2$|^df[-_ ]?(?:within|w|error|resid\w*|den)$", "df", "df2"),
     # p values
-    _l(r"^(?:p|P)$|(?i)^(?:the\s+)?(?:(?:two|one)[- ](?:tailed|sided)\s+)?p[-_ ]?val(?:ue)?s?$"
-       r"|(?i)^(?:p[-_ ]?(?:unc|adj|corr|fdr|bonf|holm|tukey)|pvalues?|pr|sig\.?|asymp\.?\s+sig\.?"
-       r"|(?:exact\s+)?sig\.?\s+\(2-tailed\)|prob(?:ability)?|p\.(?:value|adj|val)|pr\s*\(\s*>\s*(?:f|\|?[tz]\|?|chi)\s*\)"
-       r"|p[-_ ]?adj(?:usted)?)$", "p_value"),
+    _l(
+        r"^(?:p|P)$|(?i)^(?:the\s+)?(?:(?:two|one)[- ](?:tailed|sided)\s+)?p[-_ ]?val(?:ue)?s?$"
+        r"|(?i)^(?:p[-_ ]?(?:unc|adj|corr|fdr|bonf|holm|tukey)|pvalues?|pr|sig\.?|asymp\.?\s+sig\.?"
+        r"|(?:exact\s+)?sig\.?\s+\(2-tailed\)|prob(?:ability)?|p\.(?:value|adj|val)|pr\s*\(\s*>\s*(?:f|\|?[tz]\|?|chi)\s*\)"
+        r"|p[-_ ]?adj(?:usted)?)$",
+        "p_value",
+    ),
     # sample sizes
     _l(r"^(?:n|N)$|(?i)^(?:sample\s+sizes?|count|nobs|n[-_ ]obs|no\.\s+of\s+obs\w*)$", "n"),
     # descriptives
-    _l(r"^M$|(?i)^(?:the\s+)?(?:means?|average|avg|mean\s+(?:score|value|time|rating)s?|x̄"
-       r"|sample\s+means?|averaged?|averaging)$", "mean"),
+    _l(
+        r"^M$|(?i)^(?:the\s+)?(?:means?|average|avg|mean\s+(?:score|value|time|rating)s?|x̄"
+        r"|sample\s+means?|averaged?|averaging)$",
+        "mean",
+    ),
     _l(r"(?i)^mean\s+(?:in|of|for)\s+(?:group|sample)\s+\S+$", "mean"),
     _l(r"(?i)^mean\s+of\s+x$", "mean", "first"),
     _l(r"(?i)^mean\s+of\s+y$", "mean", "second"),
-    _l(r"(?i)^(?:sd|s\.d\.|std|std\.?\s*dev\.?|stdev|standard\s+deviations?|sample\s+sd)$",
-       "sd"),
+    _l(r"(?i)^(?:sd|s\.d\.|std|std\.?\s*dev\.?|stdev|standard\s+deviations?|sample\s+sd)$", "sd"),
     _l(r"(?i)^(?:var|variances?|s²|σ²|sample\s+variances?)$", "variance"),
-    _l(r"(?i)^(?:se|sem|s\.e\.m?\.?|std\.?\s+err(?:or)?\.?|standard\s+errors?"
-       r"(?:\s+of\s+the\s+mean)?|se\s+mean)$", "se"),
+    _l(
+        r"(?i)^(?:se|sem|s\.e\.m?\.?|std\.?\s+err(?:or)?\.?|standard\s+errors?"
+        r"(?:\s+of\s+the\s+mean)?|se\s+mean)$",
+        "se",
+    ),
     _l(r"(?i)^(?:median|mdn|md|medians|50%)$", "median"),
     _l(r"(?i)^(?:min|minimum)$", "min"),
     _l(r"(?i)^(?:max|maximum)$", "max"),
     # the difference
-    _l(r"(?i)^(?:(?:the\s+)?(?:estimated\s+|observed\s+|average\s+|mean\s+)?(?:difference|diff)"
-       r"(?:\s+(?:in|of|between)\s+(?:the\s+)?(?:group\s+)?means?)?|meandiff|mean[-_ ]diff"
-       r"|δ|δm|mean\s+of\s+(?:the\s+)?differences?|estimate)$", "mean_difference"),
+    _l(
+        r"(?i)^(?:(?:the\s+)?(?:estimated\s+|observed\s+|average\s+|mean\s+)?(?:difference|diff)"
+        r"(?:\s+(?:in|of|between)\s+(?:the\s+)?(?:group\s+)?means?)?|meandiff|mean[-_ ]diff"
+        r"|δ|δm|mean\s+of\s+(?:the\s+)?differences?|estimate|d[_ ]?bar|d̄)$",
+        "mean_difference",
+    ),
     # effect sizes
     _l(r"(?i)^(?:cohen'?s?\s+d[-_ ]?z|d[-_]z|dz)$", "dz"),
-    _l(r"(?i)^(?:cohen'?s?\s+d(?:[-_ ]?s)?|cohen[-_]d|cohens[-_]d|(?:cohen'?s?\s+)?d\s+estimate)$"
-       r"|^d$", "d"),
+    _l(
+        r"(?i)^(?:cohen'?s?\s+d(?:[-_ ]?s)?|cohen[-_]d|cohens[-_]d|(?:cohen'?s?\s+)?d\s+estimate)$"
+        r"|^d$",
+        "d",
+    ),
     _l(r"(?i)^(?:hedges'?\s*(?:'s\s+|s\s+)?g|hedges|hedges[-_]g|g\s+estimate)$|^g$", "g"),
-    _l(r"(?i)^(?:partial\s+)?(?:η²|η2|ηp²|η_p²|eta[- _]?squared|eta[- ]?sq|eta2|np2|eta2\[g\]|ges)$", "eta2"),
+    _l(
+        r"(?i)^(?:partial\s+)?(?:η²|η2|ηp²|η_p²|eta[- _]?squared|eta[- ]?sq|eta2|np2|eta2\[g\]"
+        r"|ges)$",
+        "eta2",
+    ),
     _l(r"(?i)^(?:ω²|ω2|omega[- _]?squared|omega2)$", "omega2"),
     _l(r"^r$|(?i)^(?:rbc|rank[- ]biserial(?:\s+correlation)?|r[-_ ]effect)$", "r_effect"),
     _l(r"(?i)^(?:effect\s+size|es)$", "effect"),
     # ANOVA tables
-    _l(r"(?i)^(?:ssb|ss[-_ ]?(?:between|b|treatment|model|group)|between[- ]groups?\s+sum\s+of"
-       r"\s+squares|sum\s+of\s+squares\s+between(?:\s+groups)?)$", "ss", "between"),
-    _l(r"(?i)^(?:ssw|sse|ss[-_ ]?(?:within|w|error|resid\w*)|within[- ]groups?\s+sum\s+of\s+squares"
-       r"|sum\s+of\s+squares\s+within(?:\s+groups)?|residual\s+sum\s+of\s+squares)$", "ss",
-       "within"),
+    _l(
+        r"(?i)^(?:ssb|ss[-_ ]?(?:between|b|treatment|model|group)|between[- ]groups?\s+sum\s+of"
+        r"\s+squares|sum\s+of\s+squares\s+between(?:\s+groups)?)$",
+        "ss",
+        "between",
+    ),
+    _l(
+        r"(?i)^(?:ssw|sse|ss[-_ ]?(?:within|w|error|resid\w*)"
+        r"|within[- ]groups?\s+sum\s+of\s+squares"
+        r"|sum\s+of\s+squares\s+within(?:\s+groups)?|residual\s+sum\s+of\s+squares)$",
+        "ss",
+        "within",
+    ),
     _l(r"(?i)^(?:sst|ss[-_ ]?total|total\s+sum\s+of\s+squares)$", "ss", "total"),
     _l(r"(?i)^(?:ss|sum[\s_]+sq|sum\s+of\s+sq(?:uares)?|sums\s+of\s+squares)$", "ss"),
     _l(r"(?i)^(?:msb|ms[-_ ]?(?:between|b|treatment|group))$", "ms", "between"),
     _l(r"(?i)^(?:msw|mse|ms[-_ ]?(?:within|w|error|resid\w*))$", "ms", "within"),
     _l(r"(?i)^(?:ms|mean[\s_]+sq|mean\s+squares?)$", "ms"),
     # alpha (sets the level; not a claim)
-    _l(r"(?i)^(?:α|alpha|alp|significance\s+level|level\s+of\s+significance|fwer|sig\.?\s+level)$",
-       "alpha"),
+    _l(
+        r"(?i)^(?:α|alpha|alp|significance\s+level|level\s+of\s+significance|fwer|sig\.?\s+level)$",
+        "alpha",
+    ),
     _l(r"(?i)^(?:ci|ci95%?|c\.i\.|conf(?:idence)?[\s._-]*int(?:erval)?|\d\d%\s*ci)$", "ci"),
     # figures nothing local checks (read so that they are counted, not dropped)
     _l(r"(?i)^(?:power|achieved\s+power|bf10|bf01|bayes\s+factor|cles|auc)$", "other"),
@@ -319,18 +358,21 @@ NEGATED = re.compile(
 SIDEDNESS: tuple[tuple[re.Pattern[str], str | None], ...] = (
     (re.compile(r"alternative\s*=\s*['\"]?(less|greater|two[-._]sided)", re.I), None),
     (
-        re.compile(
-            r"alternative hypothesis:[^\n]*?\b(less than|greater than|not equal)", re.I
-        ),
+        re.compile(r"alternative hypothesis:[^\n]*?\b(less than|greater than|not equal)", re.I),
         None,
     ),
     (re.compile(r"\b(?:right|upper)[- ](?:sided|tailed)\b", re.I), "greater"),
     (re.compile(r"\b(?:left|lower)[- ](?:sided|tailed)\b", re.I), "less"),
-    (re.compile(r"\b(?:one[- ](?:sided|tailed)|directional|1[- ](?:tailed|sided)|onetailed)\b", re.I),
-     "one-sided"),
     (
-        re.compile(r"\b(?:two[- ](?:sided|tailed)|non[- ]?directional|2[- ](?:tailed|sided))\b",
-                   re.I),
+        re.compile(
+            r"\b(?:one[- ](?:sided|tailed)|directional|1[- ](?:tailed|sided)|onetailed)\b", re.I
+        ),
+        "one-sided",
+    ),
+    (
+        re.compile(
+            r"\b(?:two[- ](?:sided|tailed)|non[- ]?directional|2[- ](?:tailed|sided))\b", re.I
+        ),
         "two-sided",
     ),
 )

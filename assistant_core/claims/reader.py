@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from assistant_core.claims.code import calls
+from assistant_core.claims.lexicon import CI_BOUND_HEADINGS as _CI_HEADINGS
 from assistant_core.claims.lexicon import (
     FAMILY,
     NEGATED,
@@ -33,7 +34,6 @@ from assistant_core.claims.lexicon import (
     Label,
     label_of,
 )
-from assistant_core.claims.lexicon import CI_BOUND_HEADINGS as _CI_HEADINGS
 from assistant_core.claims.tables import Cell, find_cells
 from assistant_core.claims.tokens import Token, sentences, tokenize
 from assistant_core.claims.written import NUMBER, Mapped, Written, bound_of, normalise
@@ -42,22 +42,145 @@ __all__ = ["Block", "Mention", "Read", "Reading", "read"]
 
 #: Kinds that belong to a test's result (grouped into blocks).
 TEST_KINDS = frozenset(
-    "t F U W H chi2 z r Q statistic df p_value ci_low ci_high ci_level mean_difference d g dz "
-    "eta2 omega2 r_effect effect critical ss ms".split()
+    [
+        "t",
+        "F",
+        "U",
+        "W",
+        "H",
+        "chi2",
+        "z",
+        "r",
+        "Q",
+        "statistic",
+        "df",
+        "p_value",
+        "ci_low",
+        "ci_high",
+        "ci_level",
+        "mean_difference",
+        "d",
+        "g",
+        "dz",
+        "eta2",
+        "omega2",
+        "r_effect",
+        "effect",
+        "critical",
+        "ss",
+        "ms",
+    ]
 )
-STAT_KINDS = frozenset("t F U W H chi2 z r Q statistic".split())
-GROUP_KINDS = frozenset("n mean sd variance se median min max".split())
+STAT_KINDS = frozenset(["t", "F", "U", "W", "H", "chi2", "z", "r", "Q", "statistic"])
+GROUP_KINDS = frozenset(["n", "mean", "sd", "variance", "se", "median", "min", "max"])
 
 #: Words between a label and its number that do not change what it says.
 _FILLERS = frozenset(
-    """is was were are be been being of equals equal equaled equalled to the a an approximately
-    approx about roughly around nearly almost just only exactly found obtained calculated
-    computed resulting observed reported came comes come out turned turns at as here we get got
-    gives gave giving yields yielded with its their corresponding associated so which that this
-    our by value score result estimated estimate overall sample group groups condition respective
-    given shown showing shows show stands stood amounts amounted becomes became has had have
-    value(s) very extremely tiny small from table output analysis results model anova two
-    both each samples three""".split()
+    [
+        "is",
+        "was",
+        "were",
+        "are",
+        "be",
+        "been",
+        "being",
+        "of",
+        "equals",
+        "equal",
+        "equaled",
+        "equalled",
+        "to",
+        "the",
+        "a",
+        "an",
+        "approximately",
+        "approx",
+        "about",
+        "roughly",
+        "around",
+        "nearly",
+        "almost",
+        "just",
+        "only",
+        "exactly",
+        "found",
+        "obtained",
+        "calculated",
+        "computed",
+        "resulting",
+        "observed",
+        "reported",
+        "came",
+        "comes",
+        "come",
+        "out",
+        "turned",
+        "turns",
+        "at",
+        "as",
+        "here",
+        "we",
+        "get",
+        "got",
+        "gives",
+        "gave",
+        "giving",
+        "yields",
+        "yielded",
+        "with",
+        "its",
+        "their",
+        "corresponding",
+        "associated",
+        "so",
+        "which",
+        "that",
+        "this",
+        "our",
+        "by",
+        "value",
+        "score",
+        "result",
+        "estimated",
+        "estimate",
+        "overall",
+        "sample",
+        "group",
+        "groups",
+        "condition",
+        "respective",
+        "given",
+        "shown",
+        "showing",
+        "shows",
+        "show",
+        "stands",
+        "stood",
+        "amounts",
+        "amounted",
+        "becomes",
+        "became",
+        "has",
+        "had",
+        "have",
+        "value(s)",
+        "very",
+        "extremely",
+        "tiny",
+        "small",
+        "from",
+        "table",
+        "output",
+        "analysis",
+        "results",
+        "model",
+        "anova",
+        "two",
+        "both",
+        "each",
+        "samples",
+        "three",
+    ]
 )
 _RELATION_WORDS = {
     "less": "<",
@@ -77,8 +200,25 @@ _RELATION_WORDS = {
 }
 _LIST_JOINERS = frozenset({",", "and", "vs", "versus", "/", "or", "respectively", "to"})
 _N_ADJECTIVES = frozenset(
-    """random randomly selected sampled different independent young old adult healthy male
-    female new total more additional separate""".split()
+    [
+        "random",
+        "randomly",
+        "selected",
+        "sampled",
+        "different",
+        "independent",
+        "young",
+        "old",
+        "adult",
+        "healthy",
+        "male",
+        "female",
+        "new",
+        "total",
+        "more",
+        "additional",
+        "separate",
+    ]
 )
 _POSTFIX_N = re.compile(
     r"(?i)^(?:participants?|subjects?|observations?|patients?|students?|people|persons?|values?"
@@ -171,9 +311,35 @@ class _GroupMention:
 
 
 _GROUP_VERBS = frozenset(
-    """had has have was were is are showed shows scored score averaged group mean median
-    values participants patients subjects performed recovered took needed reported displayed
-    exhibited demonstrated""".split()
+    [
+        "had",
+        "has",
+        "have",
+        "was",
+        "were",
+        "is",
+        "are",
+        "showed",
+        "shows",
+        "scored",
+        "score",
+        "averaged",
+        "group",
+        "mean",
+        "median",
+        "values",
+        "participants",
+        "patients",
+        "subjects",
+        "performed",
+        "recovered",
+        "took",
+        "needed",
+        "reported",
+        "displayed",
+        "exhibited",
+        "demonstrated",
+    ]
 )
 
 
@@ -183,7 +349,7 @@ def _aliases(names: Sequence[str]) -> list[list[str]]:
     words = [set(re.findall(r"\w+", name.lower())) for name in names]
     common = set.intersection(*words) if words else set()
     out = []
-    for name, own in zip(names, words, strict=True):
+    for name, _own in zip(names, words, strict=True):
         aliases = [name.strip()]
         distinct = [w for w in re.findall(r"\w+", name) if w.lower() not in common]
         if len(distinct) == 1 and distinct[0].lower() != name.strip().lower():
@@ -202,8 +368,10 @@ def _group_mentions(text: str, names: Sequence[str]) -> list[_GroupMention]:
             flags = 0 if short else re.I
             if NUMBER.fullmatch(alias):
                 # a group called "2" is group 2 only where a word says so ("dose 2", "group 2")
-                pattern = re.compile(rf"(?i)\b(?:group|dose|level|condition|sample|arm)\s*="
-                                     rf"?\s*{re.escape(alias)}(?![\w.])")
+                pattern = re.compile(
+                    rf"(?i)\b(?:group|dose|level|condition|sample|arm)\s*="
+                    rf"?\s*{re.escape(alias)}(?![\w.])"
+                )
             else:
                 pattern = re.compile(
                     rf"(?<![\w-]){re.escape(alias)}(?![\w-]|'(?:s\s+)?[a-rt-z])", flags
@@ -217,8 +385,7 @@ def _group_mentions(text: str, names: Sequence[str]) -> list[_GroupMention]:
         digits = re.findall(r"\d+", name)
         if len(digits) == 1:
             numbered.setdefault(int(digits[0]), index)
-    for match in re.finditer(r"(?i)\b(?:group|sample|condition|treatment|arm)\s*([1-9])\b",
-                             text):
+    for match in re.finditer(r"(?i)\b(?:group|sample|condition|treatment|arm)\s*([1-9])\b", text):
         number = int(match.group(1))
         index = numbered.get(number, number - 1) if len(numbered) == len(names) else number - 1
         if index < len(names) and not any(a <= match.start() < b for a, b, _ in found):
@@ -238,7 +405,7 @@ def _group_mentions(text: str, names: Sequence[str]) -> list[_GroupMention]:
 
 
 def _is_article(text: str, match: re.Match[str]) -> bool:
-    """"A" at the start of a sentence before a lower-case word is the article, not group A."""
+    """ "A" at the start of a sentence before a lower-case word is the article, not group A."""
     if match.group(0) not in ("A", "I", "a"):
         return False
     before = text[: match.start()].rstrip(" *_#>-•")
@@ -369,9 +536,16 @@ class _Reader:
         self._respectively()
         self._sticky_groups()
         self._statements()
+        self.readings = [r for r in self.readings if not self._threshold(r)]
         self.readings.sort(key=lambda r: (r.start, r.end))
-        alpha = next((r.written.value for r in self.readings if r.kind == "alpha" and r.written
-                      and 0 < r.written.value < 0.5), None)
+        alpha = next(
+            (
+                r.written.value
+                for r in self.readings
+                if r.kind == "alpha" and r.written and 0 < r.written.value < 0.5
+            ),
+            None,
+        )
         self.readings = [r for r in self.readings if r.kind != "alpha"]
         blocks = self._blocks()
         stated = {value for s_, _, value in self.sides if not self._hypothetical_at(s_)}
@@ -413,22 +587,39 @@ class _Reader:
                 continue
             before = tokens[i - 1] if i else None
             after = tokens[i + 1] if i + 1 < len(tokens) else None
-            if before is not None and before.kind == "word" and _IDENTIFIER_WORDS.match(
-                    before.text) and before.end + 1 >= token.start:
+            if (
+                before is not None
+                and before.kind == "word"
+                and _IDENTIFIER_WORDS.match(before.text)
+                and before.end + 1 >= token.start
+            ):
                 self.consumed.add(i)
                 continue
             line_start = self.text.rfind("\n", 0, token.start) + 1
             lead = self.text[line_start : token.start]
-            if not lead.strip(" #>*-") and after is not None and after.text in (")", ".", ":") and (
-                    token.number is not None and token.number.value.is_integer()
-                    and 0 < token.number.value < 100 and "." not in token.text
-                    and (after.text != ":" or self.source == "text")):
+            if (
+                not lead.strip(" #>*-")
+                and after is not None
+                and after.text in (")", ".", ":")
+                and (
+                    token.number is not None
+                    and token.number.value.is_integer()
+                    and 0 < token.number.value < 100
+                    and "." not in token.text
+                    and (after.text != ":" or self.source == "text")
+                )
+            ):
                 nxt = tokens[i + 2] if i + 2 < len(tokens) else None
                 if after.text != "." or nxt is None or nxt.kind != "num":
                     self.consumed.add(i)
                     continue
-            if before is not None and before.text == "[" and after is not None and (
-                    after.text == "]") and not lead.replace("[", "").strip(" #>"):
+            if (
+                before is not None
+                and before.text == "["
+                and after is not None
+                and (after.text == "]")
+                and not lead.replace("[", "").strip(" #>")
+            ):
                 self.consumed.add(i)
 
     # -- adding readings
@@ -449,11 +640,24 @@ class _Reader:
 
     def _tables(self) -> None:
         cells, self._table_spans = find_cells(self.text, aligned=True)
+        self._table_heading_numbers(cells)
         rows: dict[int, list[Cell]] = {}
         for cell in cells:
             rows.setdefault(cell.row, []).append(cell)
         for row in rows.values():
             self._table_row(row)
+
+    def _table_heading_numbers(self, cells: list[Cell]) -> None:
+        """Numbers in a table's heading line ("25%", "CI95%") are not figures."""
+        for cell in cells:
+            if cell.heading_span is None:
+                continue
+            line_start = self.text.rfind("\n", 0, cell.heading_span[0]) + 1
+            line_end = self.text.find("\n", cell.heading_span[1])
+            line_end = len(self.text) if line_end < 0 else line_end
+            for i in range(self._token_at(line_start), self._token_at(line_end)):
+                if self.tokens[i].kind == "num":
+                    self.consumed.add(i)
 
     def _table_row(self, row: list[Cell]) -> None:
         label_row = row[0].row_label
@@ -461,17 +665,23 @@ class _Reader:
         row_groups = [g.group for g in _group_mentions(label_row, self.names)] if label_row else []
         if not row_groups:
             for _, text in row[0].texts:
-                row_groups += [g.group for g in _group_mentions(text, self.names)
-                               if g.end - g.start == len(text)]
+                row_groups += [
+                    g.group
+                    for g in _group_mentions(text, self.names)
+                    if g.end - g.start == len(text)
+                ]
         row_test = _test_in(label_row)
         anova = any(
-            (lab := label_of(c.heading)) is not None and lab.kind in ("ss", "ms", "F")
-            for c in row
+            (lab := label_of(c.heading)) is not None and lab.kind in ("ss", "ms", "F") for c in row
         )
         sided = None
         for heading, value in row[0].texts:
             if heading.lower().startswith("alternative") or value.lower() in (
-                "two-sided", "less", "greater", "one-sided"):
+                "two-sided",
+                "less",
+                "greater",
+                "one-sided",
+            ):
                 sided = {"two.sided": "two-sided"}.get(value.lower(), value.lower())
         for cell in row:
             heading = cell.heading.strip()
@@ -488,8 +698,9 @@ class _Reader:
                 kind = "ci_low" if bound == "low" else "ci_high"
             if kind is None:
                 continue
-            group = head_groups[0] if head_groups else (row_groups[0] if len(row_groups) == 1
-                                                         else None)
+            group = (
+                head_groups[0] if head_groups else (row_groups[0] if len(row_groups) == 1 else None)
+            )
             if label is not None and label.role in ("first", "second") and group is None:
                 group = 0 if label.role == "first" else 1
             pair = (row_groups[0], row_groups[1]) if len(row_groups) == 2 else None
@@ -501,11 +712,15 @@ class _Reader:
             if kind == "ci" and not bound:
                 # an interval is of the effect size in the column just before it
                 left = [c for c in row if c.start < cell.start]
-                effects = [lab.kind for c in left[-1:] if (lab := label_of(c.heading))
-                           is not None and lab.kind in ("d", "g", "dz", "eta2", "omega2",
-                                                        "r_effect")]
-                self._cell_interval(cell, group=group, pair=pair, test=row_test,
-                                    of=effects[0] if effects else None)
+                effects = [
+                    lab.kind
+                    for c in left[-1:]
+                    if (lab := label_of(c.heading)) is not None
+                    and lab.kind in ("d", "g", "dz", "eta2", "omega2", "r_effect")
+                ]
+                self._cell_interval(
+                    cell, group=group, pair=pair, test=row_test, of=effects[0] if effects else None
+                )
                 continue
             if pair is not None and kind in ("statistic", "estimate"):
                 kind = "pair_difference"
@@ -518,16 +733,26 @@ class _Reader:
             if anova and kind in ("ss", "ms", "df", "F", "p_value"):
                 role = role or _anova_role(label_row)
                 if kind == "df":
-                    role = {"between": "df1", "within": "df2", "total": "total"}.get(role or "",
-                                                                                     role)
+                    role = {"between": "df1", "within": "df2", "total": "total"}.get(
+                        role or "", role
+                    )
             test = row_test or (label.test if label else None) or _test_in(heading)
-            self._cell(cell, kind, label_text=heading or label_row, role=role, group=group,
-                       pair=pair, test=test, sided=sided)
+            self._cell(
+                cell,
+                kind,
+                label_text=heading or label_row,
+                role=role,
+                group=group,
+                pair=pair,
+                test=test,
+                sided=sided,
+            )
 
     def _cell_interval(self, cell: Cell, **fields: object) -> None:
         """An interval cell ``[-16.17, -8.37]`` under a heading such as ``CI95%``."""
         numbers = [
-            i for i in range(self._token_at(cell.start), len(self.tokens))
+            i
+            for i in range(self._token_at(cell.start), len(self.tokens))
             if self.tokens[i].start < cell.end and self.tokens[i].kind == "num"
         ]
         if len(numbers) != 2:
@@ -538,12 +763,24 @@ class _Reader:
             a, b = cell.heading_span
             digits = re.search(r"\d\d(?:\.\d+)?\s*%?", self.text[a:b])
             if digits:
-                self._add("ci_level", None, start=a + digits.start(), end=a + digits.end(),
-                          written=_written(digits.group(0).rstrip("% ")), label=cell.heading,
-                          level=level)
+                self._add(
+                    "ci_level",
+                    None,
+                    start=a + digits.start(),
+                    end=a + digits.end(),
+                    written=_written(digits.group(0).rstrip("% ")),
+                    label=cell.heading,
+                    level=level,
+                )
         for index, kind in zip(numbers, ("ci_low", "ci_high"), strict=True):
-            self._add(kind, index, label=cell.heading, in_table=True, level=level,
-                      **{k: v for k, v in fields.items() if k in ("group", "pair", "test", "of")})
+            self._add(
+                kind,
+                index,
+                label=cell.heading,
+                in_table=True,
+                level=level,
+                **{k: v for k, v in fields.items() if k in ("group", "pair", "test", "of")},
+            )
 
     def _dash_pair(self, label: str) -> tuple[int, int] | None:
         """``B-A`` (R's TukeyHSD rows) -> (B, A); ``(0 - 1)`` (scipy's) -> groups 0 and 1."""
@@ -570,7 +807,8 @@ class _Reader:
     def _cell(self, cell: Cell, kind: str, label_text: str, **fields: object) -> None:
         first = self._token_at(cell.start)
         numbers = [
-            i for i in range(first, len(self.tokens))
+            i
+            for i in range(first, len(self.tokens))
             if self.tokens[i].start < cell.end and self.tokens[i].kind == "num"
         ]
         if not numbers:
@@ -585,14 +823,21 @@ class _Reader:
             kind = {"mean_difference": "pair_difference", "p_value": "pair_p"}.get(kind, kind)
         if len(numbers) == 2 and text.strip().startswith(("[", "(")):
             for index, role_kind in zip(numbers, ("ci_low", "ci_high"), strict=True):
-                self._add(role_kind, index, label=label_text, in_table=True, level=_level(label_text),
-                          **{k: v for k, v in fields.items() if k in ("group", "pair", "test")})
+                self._add(
+                    role_kind,
+                    index,
+                    label=label_text,
+                    in_table=True,
+                    level=_level(label_text),
+                    **{k: v for k, v in fields.items() if k in ("group", "pair", "test")},
+                )
             return
         self._add(kind, numbers[0], written=written, label=label_text, in_table=True, **fields)
         if len(numbers) == 2:  # "5.15 (0.91)" or "5.15 ± 0.91": a mean and its spread
             spread = "se" if re.search(r"(?i)\bse|sem|standard error", label_text) else "sd"
-            self._add(spread, numbers[1], label=label_text, in_table=True,
-                      group=fields.get("group"))
+            self._add(
+                spread, numbers[1], label=label_text, in_table=True, group=fields.get("group")
+            )
         for extra in numbers[2:]:
             self.consumed.add(extra)
 
@@ -604,9 +849,15 @@ class _Reader:
         lines = list(re.finditer(r"(?m)^[ \t]*(>>>|\.\.\.|>(?=\s))[ \t]?(.*)$", self.text))
         if not lines and self.source == "output":
             # a notebook's cells pasted with their output: "print(p)" then "0.0786"
-            lines = [m for m in re.finditer(r"(?m)^[ \t]*()((?:print\()?[A-Za-z_][\w.]*"
-                                            r"(?:\([^\n]*\))?\)?)[ \t]*$", self.text)
-                     if re.match(r"\s*\n?\s*(?:\[1\]\s*)?-?\d", self.text[m.end():m.end() + 40])]
+            lines = [
+                m
+                for m in re.finditer(
+                    r"(?m)^[ \t]*()((?:print\()?[A-Za-z_][\w.]*"
+                    r"(?:\([^\n]*\))?\)?)[ \t]*$",
+                    self.text,
+                )
+                if re.match(r"\s*\n?\s*(?:\[1\]\s*)?-?\d", self.text[m.end() : m.end() + 40])
+            ]
             lines = [m for m in lines if not NUMBER.fullmatch(m.group(2).strip())]
         if not lines:
             if self.code:
@@ -618,8 +869,7 @@ class _Reader:
                 continue
             expression = match.group(2)
             previous = self.text[lines[index - 1].end() if index else 0 : match.start()]
-            for assigned in re.finditer(r"(?m)^\s*([A-Za-z_][\w\s,]*?)\s*=(?!=)\s*(.+)$",
-                                        previous):
+            for assigned in re.finditer(r"(?m)^\s*([A-Za-z_][\w\s,]*?)\s*=(?!=)\s*(.+)$", previous):
                 test = next((c.test for c in calls(assigned.group(2)) if c.test), None)
                 for name in re.findall(r"\w+", assigned.group(1)):
                     variables[name] = test
@@ -637,8 +887,9 @@ class _Reader:
                 continue
             self._label_printed(expression, start, end, variables)
 
-    def _label_printed(self, expression: str, start: int, end: int,
-                       variables: dict[str, str | None]) -> None:
+    def _label_printed(
+        self, expression: str, start: int, end: int, variables: dict[str, str | None]
+    ) -> None:
         found = _printed_label(expression, self.names)
         if found is None:
             return
@@ -647,8 +898,10 @@ class _Reader:
             name = re.sub(r"^print\(|\)$", "", expression.strip())
             test = variables.get(name.split(".")[0])
         numbers = [
-            i for i in range(self._token_at(start), len(self.tokens))
-            if self.tokens[i].start < end and self.tokens[i].kind == "num"
+            i
+            for i in range(self._token_at(start), len(self.tokens))
+            if self.tokens[i].start < end
+            and self.tokens[i].kind == "num"
             and i not in self.consumed
         ]
         if not numbers:
@@ -690,8 +943,15 @@ class _Reader:
                 start = token.start + len(sub.group(1)) + 1
                 written = _written(df_text)
                 if written is not None:
-                    self._add("df", None, start=start, end=token.end, written=written,
-                              label="df", role="df" if label.kind != "F" else "df1")
+                    self._add(
+                        "df",
+                        None,
+                        start=start,
+                        end=token.end,
+                        written=written,
+                        label="df",
+                        role="df" if label.kind != "F" else "df1",
+                    )
                 continue
             if i + 1 >= len(tokens) or tokens[i + 1].text != "(":
                 continue
@@ -699,16 +959,22 @@ class _Reader:
             if close is None or close - i > 14:
                 continue
             after = close + 1
-            while after < len(tokens) and tokens[after].text in (":", "=") or (
-                after < len(tokens) and tokens[after].kind == "rel"):
+            while (after < len(tokens) and tokens[after].text in (":", "=")) or (
+                after < len(tokens) and tokens[after].kind == "rel"
+            ):
                 after += 1
             if after >= len(tokens) or tokens[after].kind != "num":
                 continue
             inner = list(range(i + 2, close))
             nums = [j for j in inner if tokens[j].kind == "num"]
             n_index = next(
-                (j for j in nums if j >= 2 and tokens[j - 1].kind == "rel"
-                 and tokens[j - 2].text in ("N", "n")), None)
+                (
+                    j
+                    for j in nums
+                    if j >= 2 and tokens[j - 1].kind == "rel" and tokens[j - 2].text in ("N", "n")
+                ),
+                None,
+            )
             dfs = [j for j in nums if j != n_index]
             if not dfs or len(dfs) > 2:
                 continue
@@ -735,9 +1001,13 @@ class _Reader:
             if tokens[i].text not in "[(" or i in self.consumed:
                 continue
             a, sep, b = i + 1, i + 2, i + 3
-            if not (tokens[a].kind == "num" and tokens[b].kind == "num"
-                    and tokens[sep].text in (",", ";") and i + 4 < len(tokens)
-                    and tokens[i + 4].text in "])"):
+            if not (
+                tokens[a].kind == "num"
+                and tokens[b].kind == "num"
+                and tokens[sep].text in (",", ";")
+                and i + 4 < len(tokens)
+                and tokens[i + 4].text in "])"
+            ):
                 continue
             if a in self.consumed or b in self.consumed:
                 continue
@@ -756,12 +1026,16 @@ class _Reader:
         level_token = None
         # "95% CI", "95 % confidence interval", "95 percent confidence interval"
         back = i - 1
-        if back >= 0 and tokens[back].text == "%":
+        if (back >= 0 and tokens[back].text == "%") or (
+            back >= 0 and tokens[back].lower == "percent"
+        ):
             back -= 1
-        elif back >= 0 and tokens[back].lower == "percent":
-            back -= 1
-        if back >= 0 and tokens[back].kind == "num" and back != i - 1 and 50 <= (
-                tokens[back].number.value if tokens[back].number else 0) < 100:
+        if (
+            back >= 0
+            and tokens[back].kind == "num"
+            and back != i - 1
+            and 50 <= (tokens[back].number.value if tokens[back].number else 0) < 100
+        ):
             level_token = back
         j = i + 1
         if tokens[i].lower == "confidence":
@@ -770,8 +1044,12 @@ class _Reader:
             j += 1
             level = 0.95
         # "CI (95%)", "CI95%"
-        if j + 2 < len(tokens) and tokens[j].text == "(" and tokens[j + 1].kind == "num" and (
-                tokens[j + 2].text == "%"):
+        if (
+            j + 2 < len(tokens)
+            and tokens[j].text == "("
+            and tokens[j + 1].kind == "num"
+            and (tokens[j + 2].text == "%")
+        ):
             level_token = j + 1
             j = (_closing(tokens, j) or j + 2) + 1
         of: str | None = None
@@ -781,9 +1059,13 @@ class _Reader:
             tok = tokens[j]
             if tok.kind == "num":
                 break
-            if tok.kind == "nl" and self.source != "output":
-                if steps > 0 and tokens[j - 1].text != ":":
-                    return
+            if (
+                tok.kind == "nl"
+                and self.source != "output"
+                and steps > 0
+                and (tokens[j - 1].text != ":")
+            ):
+                return
             low = tok.lower
             if low in ("difference", "diff", "mean", "means"):
                 of = of or "mean_difference"
@@ -792,10 +1074,13 @@ class _Reader:
             groups = self._groups_between(tok.start, tok.end)
             if groups and of is None:
                 group = groups[0].group
-            if tok.kind == "word" and low not in _CI_WORDS and not groups and low not in (
-                    "difference", "diff", "mean", "means", "d", "g", "effect", "dz"):
-                if steps > 5:
-                    return
+            if (
+                tok.kind == "word"
+                and low not in _CI_WORDS
+                and not groups
+                and low not in ("difference", "diff", "mean", "means", "d", "g", "effect", "dz")
+            ) and steps > 5:
+                return
             j += 1
             steps += 1
         else:
@@ -811,32 +1096,50 @@ class _Reader:
                     return
             else:
                 second = j + 2
-                if tokens[second - 1].text == "." and second < len(tokens) and tokens[
-                        second].text == ".":
+                if (
+                    tokens[second - 1].text == "."
+                    and second < len(tokens)
+                    and tokens[second].text == "."
+                ):
                     second += 1
-        elif tokens[second].start != tokens[first].end and self.source != "output" and (
-                tokens[second].start - tokens[first].end > 1):
+        elif (
+            tokens[second].start != tokens[first].end
+            and self.source != "output"
+            and (tokens[second].start - tokens[first].end > 1)
+        ):
             return
         if second >= len(tokens) or tokens[second].kind != "num":
             return
         if first in self.consumed or second in self.consumed:
             return
         written_high = tokens[second].number
-        if (tokens[second].start == tokens[first].end and written_high is not None
-                and tokens[second].text.startswith("-")):
+        if (
+            tokens[second].start == tokens[first].end
+            and written_high is not None
+            and tokens[second].text.startswith("-")
+        ):
             written_high = written_high.negated()  # 8.37-16.17: a range, not a minus sign
         if level_token is not None and tokens[level_token].number is not None:
             level = tokens[level_token].number.value / 100
-            self._add("ci_level", None, start=tokens[level_token].start,
-                      end=tokens[level_token + 1].end if level_token + 1 < len(tokens)
-                      else tokens[level_token].end,
-                      written=tokens[level_token].number, label="CI level", level=level, of=of,
-                      group=group)
+            self._add(
+                "ci_level",
+                None,
+                start=tokens[level_token].start,
+                end=tokens[level_token + 1].end
+                if level_token + 1 < len(tokens)
+                else tokens[level_token].end,
+                written=tokens[level_token].number,
+                label="CI level",
+                level=level,
+                of=of,
+                group=group,
+            )
             self.consumed.add(level_token)
         label = self.text[tokens[i].start : tokens[i].end]
         self._add("ci_low", first, label=label, level=level, of=of, group=group)
-        self._add("ci_high", second, written=written_high, label=label, level=level, of=of,
-                  group=group)
+        self._add(
+            "ci_high", second, written=written_high, label=label, level=level, of=of, group=group
+        )
 
     # -- numbers by their labels
 
@@ -855,7 +1158,8 @@ class _Reader:
                 previous = by_token.get(i, previous)
                 continue
             reading = (
-                self._labelled(i)
+                self._in_units(i)
+                or self._labelled(i)
                 or self._chain(i)
                 or self._postfix(i)
                 or self._continued(i, previous)
@@ -869,8 +1173,12 @@ class _Reader:
             prior = by_token.get(previous_index)
             if prior is None or a in self.consumed or b in self.consumed:
                 continue
-            of = prior.kind if prior.kind in ("mean_difference", "d", "g", "dz", "mean",
-                                              "pair_difference", "eta2", "omega2") else None
+            of = (
+                prior.kind
+                if prior.kind
+                in ("mean_difference", "d", "g", "dz", "mean", "pair_difference", "eta2", "omega2")
+                else None
+            )
             if of is None:
                 continue
             self._add("ci_low", a, label="interval", of=of, group=prior.group, pair=prior.pair)
@@ -885,8 +1193,12 @@ class _Reader:
             return False
         if after.text in _OPERATORS and after.text != "-":
             return True
-        if after.text == "-" and i + 2 < len(tokens) and tokens[i + 2].kind in ("num", "word") \
-                and tokens[i + 2].start - after.end <= 1:
+        if (
+            after.text == "-"
+            and i + 2 < len(tokens)
+            and tokens[i + 2].kind in ("num", "word")
+            and tokens[i + 2].start - after.end <= 1
+        ):
             return True
         return after.kind == "num" and after.text[:1] in "+-" and after.start == tokens[i].end
 
@@ -973,7 +1285,8 @@ class _Reader:
                     j -= 2
                     continue
                 if low in ("less", "greater", "below", "above", "under", "exceeds") and not (
-                        label_of(tok.text)):
+                    label_of(tok.text)
+                ):
                     op = op or _RELATION_WORDS.get(low)
                     j -= 1
                     continue
@@ -1000,8 +1313,9 @@ class _Reader:
         over lines that start with ``=``): the label at its head names the last number."""
         tokens = self.tokens
         after = tokens[i + 1] if i + 1 < len(tokens) else None
-        if after is not None and (after.text in _OPERATORS or after.text == "(") or (
-                self._in_expression(i)):
+        if (after is not None and (after.text in _OPERATORS or after.text == "(")) or (
+            self._in_expression(i)
+        ):
             return None
         j = i - 1
         if j < 0 or not (tokens[j].kind == "rel" and tokens[j].text in ("=", "≈", "~")):
@@ -1050,13 +1364,17 @@ class _Reader:
     def _label_ending(self, j: int) -> tuple[int, int, Label] | None:
         """(first token, last token, label) of the longest label phrase ending at token ``j``."""
         tokens = self.tokens
-        if j >= 2 and tokens[j - 1].text == "-" and tokens[j].kind == "word" and (
-                tokens[j - 2].kind == "word"):
+        if (
+            j >= 2
+            and tokens[j - 1].text == "-"
+            and tokens[j].kind == "word"
+            and (tokens[j - 2].kind == "word")
+        ):
             a, b = self._subscripted(tokens[j - 2].text), self._subscripted(tokens[j].text)
             if a and b and a.kind == b.kind == "mean":
                 return j - 2, j, Label("mean_difference")
         if tokens[j].kind == "word":
-            sub = self._subscripted(tokens[j].text)
+            sub = self._subscripted(tokens[j].text) or self._snake_key(tokens[j].text)
             if sub is not None:
                 return j, j, sub
         for width in (4, 3, 2, 1):
@@ -1066,8 +1384,10 @@ class _Reader:
             words = tokens[first : j + 1]
             if any(t.kind not in ("word", "other") for t in words):
                 continue
-            if any(t.kind == "other" and t.text not in ("'", "%", "(", ")", ">", "[", "]")
-                   for t in words):
+            if any(
+                t.kind == "other" and t.text not in ("'", "%", "(", ")", ">", "[", "]")
+                for t in words
+            ):
                 continue
             if any(self.sentence[first + k] != self.sentence[j] for k in range(width)):
                 continue
@@ -1076,6 +1396,26 @@ class _Reader:
             if label is not None:
                 return first, j, label
         return None
+
+    def _snake_key(self, word: str) -> Label | None:
+        """A figure named the way code names it: ``levene_p``, ``shapiro_W_2``, ``welch_df``,
+        ``t_stat``: the test, the figure, and a group number."""
+        if "_" not in word:
+            return None
+        parts = word.split("_")
+        group = None
+        if parts[-1].isdigit() and len(parts) > 1:
+            group = self._group_of_subscript(parts[-1])
+            parts = parts[:-1]
+        test = _test_in(parts[0]) if len(parts) > 1 else None
+        rest = parts[1:] if test else parts
+        if not rest:
+            return None
+        label = label_of(" ".join(rest)) or label_of("_".join(rest))
+        if label is None or label.kind in ("alpha", "ci"):
+            return None
+        role = f"g{group}" if group is not None else label.role
+        return Label(label.kind, role, test or label.test)
 
     def _subscripted(self, word: str) -> Label | None:
         """``x̄1``, ``s_2``, ``n1``, ``s1²``, ``s_d``, ``s_p``, ``SD_A``: a group's figure."""
@@ -1141,24 +1481,32 @@ class _Reader:
         role = label.role
         if kind in STAT_KINDS:
             lead = self.text[max(0, tokens[first].start - 30) : tokens[first].start].lower()
-            if re.search(r"critical(?:\s+value)?\s*(?:of\s+|is\s+|:)?\s*$|tabulated|table\s+value",
-                         lead):
+            if re.search(
+                r"critical(?:\s+value)?\s*(?:of\s+|is\s+|:)?\s*$|tabulated|table\s+value", lead
+            ):
                 kind = "critical"
         if kind == "mean" and role in ("first", "second"):
             group = 0 if role == "first" else 1
         if role and role.startswith("g") and role[1:].isdigit():
             group, role = int(role[1:]), None
         if kind in GROUP_KINDS and group is None:
-            group = self._group_before(tokens[first].start, self._sentence_span(
-                self.sentence[i])[0])
-        if kind == "mean_difference":
-            pair = self._pair_near(i)
-        else:
-            pair = None
+            group = self._group_before(
+                tokens[first].start, self._sentence_span(self.sentence[i])[0]
+            )
+        pair = self._pair_near(i) if kind == "mean_difference" else None
         if kind in ("t", "chi2", "H", "F") and written.value and tokens[first].text in ("t",):
             pass
-        reading = self._add(kind, i, written=written, label=phrase, role=role, group=group,
-                            test=label.test, sided=sided, pair=pair)
+        reading = self._add(
+            kind,
+            i,
+            written=written,
+            label=phrase,
+            role=role,
+            group=group,
+            test=label.test,
+            sided=sided,
+            pair=pair,
+        )
         return reading
 
     def _pair_near(self, i: int) -> tuple[int, int] | None:
@@ -1169,8 +1517,18 @@ class _Reader:
             return distinct[0], distinct[1]
         return None
 
+    def _in_units(self, i: int) -> Reading | None:
+        """ "3.18 pooled SDs apart", "0.35 standard deviations": an effect size in SD units."""
+        tokens = self.tokens
+        rest = self.text[tokens[i].end : tokens[i].end + 40]
+        if re.match(
+            r"\s+(?:pooled\s+)?(?:standard\s+deviations?|sds?)\b(?!\s*(?:of|for|=|:))", rest, re.I
+        ):
+            return self._add("effect", i, label="standard deviations")
+        return None
+
     def _postfix(self, i: int) -> Reading | None:
-        """"18 degrees of freedom", "10 participants", "0.0025 < P" (a bound before its label)."""
+        """ "18 degrees of freedom", "10 participants", "0.0025 < P" (a bound before its label)."""
         tokens = self.tokens
         written = tokens[i].number
         if written is None or i + 1 >= len(tokens):
@@ -1179,10 +1537,15 @@ class _Reader:
             found = self._label_ending(i + 2) if tokens[i + 2].kind == "word" else None
             if found is not None and found[0] == i + 2 and found[2].kind == "p_value":
                 flipped = {"<": ">", "≤": ">", ">": "<", "≥": "<"}[tokens[i + 1].text]
-                return self._add("p_value", i, written=written.with_bound(bound_of(flipped)),
-                                 label=tokens[i + 2].text)
+                return self._add(
+                    "p_value",
+                    i,
+                    written=written.with_bound(bound_of(flipped)),
+                    label=tokens[i + 2].text,
+                )
         after = [
-            tokens[k] for k in range(i + 1, min(i + 5, len(tokens)))
+            tokens[k]
+            for k in range(i + 1, min(i + 5, len(tokens)))
             if self.sentence[k] == self.sentence[i] and tokens[k].kind != "nl"
         ]
         if not after or after[0].kind != "word":
@@ -1190,27 +1553,36 @@ class _Reader:
         words = " ".join(t.lower for t in after if t.kind == "word")
         if re.match(r"(?:degrees? of freedom|df|d f)\b", words):
             return self._add("df", i, label="degrees of freedom")
-        if re.match(r"(?:pooled\s+)?(?:standard deviations?|sds?)\b", words):
-            return self._add("effect", i, label="standard deviations")
+
         noun = next((t for t in after[:3] if t.kind == "word" and _POSTFIX_N.match(t.text)), None)
         adjectives_only = noun is not None and all(
             t.kind == "word" and (t is noun or t.lower in _N_ADJECTIVES)
-            for t in after[: after.index(noun) + 1])
-        if noun is not None and adjectives_only and float(written.value).is_integer() and (
-                written.value > 1):
+            for t in after[: after.index(noun) + 1]
+        )
+        if (
+            noun is not None
+            and adjectives_only
+            and float(written.value).is_integer()
+            and (written.value > 1)
+        ):
             span_end = after[min(after.index(noun) + 3, len(after) - 1)].end
             groups = self._groups_between(tokens[i].end, span_end)
             group = groups[0].group if groups else None
             role = "each" if re.search(r"\b(?:per|each|in each|both)\b", words) else None
             return self._add("n", i, label=noun.text, group=group, role=role)
-        if after and after[0].lower in ("groups", "samples", "conditions") and len(after) >= 3 \
-                and after[1].lower == "of" and after[2].kind == "num":
+        if (
+            after
+            and after[0].lower in ("groups", "samples", "conditions")
+            and len(after) >= 3
+            and after[1].lower == "of"
+            and after[2].kind == "num"
+        ):
             self.consumed.add(i)
             return self._add("n", self.tokens.index(after[2]), label="groups of", role="each")
         return None
 
     def _continued(self, i: int, previous: Reading | None) -> Reading | None:
-        """"means of 5.1 and 4.2": a number right after a read one, joined by and/vs/","."""
+        """ "means of 5.1 and 4.2": a number right after a read one, joined by and/vs/","."""
         if previous is None or previous.kind in ("ci_low", "ci_high", "ci_level", "df"):
             return None
         tokens = self.tokens
@@ -1221,9 +1593,12 @@ class _Reader:
         k = j + 1
         while k < i:
             tok = tokens[k]
-            if tok.lower in _LIST_JOINERS or tok.text in ("(", ")") or (
-                tok.kind == "word" and self._groups_between(tok.start, tok.end)
-            ) or tok.lower in ("for", "in", "the", "group", "of"):
+            if (
+                tok.lower in _LIST_JOINERS
+                or tok.text in ("(", ")")
+                or (tok.kind == "word" and self._groups_between(tok.start, tok.end))
+                or tok.lower in ("for", "in", "the", "group", "of")
+            ):
                 joined.append(tok)
                 k += 1
                 continue
@@ -1242,11 +1617,20 @@ class _Reader:
             group = between[-1].group if between else None
         if kind in STAT_KINDS and kind != "statistic":
             return None  # "t = 2.1, 3.4" is not a list of statistics people write
-        return self._add(kind, i, written=written, label=previous.label, role=previous.role,
-                         group=group, test=previous.test, level=previous.level, of=previous.of)
+        return self._add(
+            kind,
+            i,
+            written=written,
+            label=previous.label,
+            role=previous.role,
+            group=group,
+            test=previous.test,
+            level=previous.level,
+            of=previous.of,
+        )
 
     def _spread(self, i: int, previous: Reading | None) -> Reading | None:
-        """"40.03 ± 2.99", "M = 5.15 (0.91)": the spread of the figure before it."""
+        """ "40.03 ± 2.99", "M = 5.15 (0.91)": the spread of the figure before it."""
         tokens = self.tokens
         if i < 1 or previous is None or previous.kind not in ("mean", "median", "mean_difference"):
             return None
@@ -1255,15 +1639,20 @@ class _Reader:
         gap = self.text[prior_end : tokens[i].start].strip()
         sentence_text = self.text[slice(*self._sentence_span(self.sentence[i]))]
         if gap == "±" or before.text == "±":
-            spread = "se" if re.search(r"(?i)±\s*(?:se|sem|s\.e)|\bse\b|\bsem\b|standard error",
-                                       sentence_text) else "sd"
+            spread = (
+                "se"
+                if re.search(
+                    r"(?i)±\s*(?:se|sem|s\.e)|\bse\b|\bsem\b|standard error", sentence_text
+                )
+                else "sd"
+            )
             return self._add(spread, i, label="±", group=previous.group)
         if gap == "(" and previous.kind == "mean":
             return self._add("sd", i, label="(SD)", group=previous.group)
         return None
 
     def _respectively(self) -> None:
-        """"... were 5.15 and 4.20 for A and B, respectively": numbers to groups in order."""
+        """ "... were 5.15 and 4.20 for A and B, respectively": numbers to groups in order."""
         by_sentence: dict[int, list[Reading]] = {}
         for r in self.readings:
             if r.kind in GROUP_KINDS and not r.in_table:
@@ -1299,8 +1688,11 @@ class _Reader:
         current: int | None = None
         current_until = -1
         heading_lines = []
-        for match in re.finditer(r"(?m)^[ \t]*(?:#+\s*|[-*•]\s*)?(?:\*\*)?([^\n:]{1,40}?)"
-                                 r"(?:\*\*)?\s*:?\s*$", self.text):
+        for match in re.finditer(
+            r"(?m)^[ \t]*(?:#+\s*|[-*•]\s*)?(?:\*\*)?([^\n:]{1,40}?)"
+            r"(?:\*\*)?\s*:?\s*$",
+            self.text,
+        ):
             groups = _group_mentions(match.group(1), self.names)
             if len(groups) == 1 and len(match.group(1).split()) <= 4:
                 heading_lines.append((match.start(), match.end(), groups[0].group))
@@ -1310,19 +1702,32 @@ class _Reader:
             while heading_lines and heading_lines[0][0] <= r.start:
                 _, current_until, current = heading_lines.pop(0)
                 current_until = self._paragraph_end(current_until)
-            if r.kind in GROUP_KINDS and r.group is None and current is not None and (
-                    r.start <= current_until):
+            if (
+                r.kind in GROUP_KINDS
+                and r.group is None
+                and current is not None
+                and (r.start <= current_until)
+            ):
                 r.group = current
 
     def _paragraph_end(self, offset: int) -> int:
         """Where a group's lead line stops applying: the next heading or "Step" line, a
         paragraph of prose, or 3,000 characters on."""
         stop = re.compile(r"\n[ \t]*(?:#|step\b|\*\*)|\n[ \t]*\n[^\n]{80,}", re.I).search(
-            self.text, offset + 1)
+            self.text, offset + 1
+        )
         end = stop.start() if stop else len(self.text)
         return min(end, offset + 3000)
 
     # -- statements
+
+    def _threshold(self, reading: Reading) -> bool:
+        """A bound in a conditional ("only a p < .01 with n < 30 would make me use ...", "if
+        p < .05 we reject"): a rule, not a figure of these data."""
+        if reading.written is None or reading.written.bound == "=" or reading.in_table:
+            return False
+        start, end = self._sentence_span(reading.sentence)
+        return bool(_CONDITIONAL.search(self.text[start:end]))
 
     def _hypothetical_at(self, offset: int) -> bool:
         """A conditional or a question: "If p < .05, the difference is significant", "to test
@@ -1351,27 +1756,48 @@ class _Reader:
 
     def _clause_end(self, offset: int) -> int:
         _, end = self._sentence_span(self._sentence_at(offset))
-        return min(end, _clause_end(self.text, offset, soft_lines=True)) if end > offset else (
-            _clause_end(self.text, offset, soft_lines=True))
+        return (
+            min(end, _clause_end(self.text, offset, soft_lines=True))
+            if end > offset
+            else (_clause_end(self.text, offset, soft_lines=True))
+        )
 
     def _not_significant_p(self) -> None:
-        """"p = ns", "(ns)", "p = n.s.": a p at or above alpha, no number."""
-        for match in re.finditer(r"(?i)\bp(?:[- ]?values?)?\s*(?:=|:|is|was)?\s*(ns|n\.s\.?)"
-                                 r"(?![\w.])", self.text):
+        """ "p = ns", "(ns)", "p = n.s.": a p at or above alpha, no number."""
+        for match in re.finditer(
+            r"(?i)\bp(?:[- ]?values?)?\s*(?:=|:|is|was)?\s*(ns|n\.s\.?)"
+            r"(?![\w.])",
+            self.text,
+        ):
             if self._in_code(match.start()):
                 continue
-            self._add("p_value", None, start=match.start(1), end=match.end(1),
-                      label=match.group(0), polarity=False)
+            self._add(
+                "p_value",
+                None,
+                start=match.start(1),
+                end=match.end(1),
+                label=match.group(0),
+                polarity=False,
+            )
 
     def _alpha_bounds(self) -> None:
-        """"p < α", "p > alpha": a p said to be below (or above) the level, no number."""
-        for match in re.finditer(r"(?i)\bp(?:[- ]?values?)?\s*(<|>|≤|≥|less than|greater than"
-                                 r"|below|above)\s*(?:α|alpha|alp)\b", self.text):
+        """ "p < α", "p > alpha": a p said to be below (or above) the level, no number."""
+        for match in re.finditer(
+            r"(?i)\bp(?:[- ]?values?)?\s*(<|>|≤|≥|less than|greater than"
+            r"|below|above)\s*(?:α|alpha|alp)\b",
+            self.text,
+        ):
             if self._in_code(match.start()):
                 continue
             below = match.group(1).lower() in ("<", "≤", "less than", "below")
-            self._add("p_value", None, start=match.start(), end=match.end(),
-                      label=match.group(0), polarity=below)
+            self._add(
+                "p_value",
+                None,
+                start=match.start(),
+                end=match.end(),
+                label=match.group(0),
+                polarity=below,
+            )
 
     def _conclusions(self) -> None:
         claimed: set[tuple[int, int]] = set()
@@ -1389,25 +1815,47 @@ class _Reader:
             if key in claimed:
                 continue
             negative = bool(_NEGATIVE_CONCLUSION.search(word)) or bool(_NEGATORS.search(clause))
-            if word.startswith(("fail", "insufficient", "not enough", "no evidence", "little",
-                                "accept", "retain")) or "fail_to_reject" in word:
+            if (
+                word.startswith(
+                    (
+                        "fail",
+                        "insufficient",
+                        "not enough",
+                        "no evidence",
+                        "little",
+                        "accept",
+                        "retain",
+                    )
+                )
+                or "fail_to_reject" in word
+            ):
                 negative = True
             elif word.startswith("decision"):
                 negative = False
             elif "rejected" in word:
                 negative = bool(re.search(r"\bnot\b|cannot", word)) or bool(
-                    _NEGATORS.search(clause))
-            elif "reject" in word and not word.startswith(("fail", "do not", "did not", "cannot",
-                                                           "can not", "not")):
+                    _NEGATORS.search(clause)
+                )
+            elif "reject" in word and not word.startswith(
+                ("fail", "do not", "did not", "cannot", "can not", "not")
+            ):
                 negative = bool(_NEGATORS.search(clause))
             claimed.add(key)
             clause_end = self._clause_end(end)
-            groups = list(dict.fromkeys(
-                g.group for g in self._groups_between(clause_start, clause_end)))
+            groups = list(
+                dict.fromkeys(g.group for g in self._groups_between(clause_start, clause_end))
+            )
             pair = (groups[0], groups[1]) if len(groups) == 2 else None
             kind = "pair" if pair is not None and len(self.names) > 2 else "conclusion"
-            self._add(kind, None, start=start, end=end, label=match.group(0),
-                      polarity=not negative, pair=pair)
+            self._add(
+                kind,
+                None,
+                start=start,
+                end=end,
+                label=match.group(0),
+                polarity=not negative,
+                pair=pair,
+            )
 
     def _directions(self) -> None:
         for match in _COMPARATIVE.finditer(self.text):
@@ -1415,23 +1863,37 @@ class _Reader:
             if self._in_code(start) or self._hypothetical_at(start):
                 continue
             after = self.text[end : end + 24]
-            if re.match(r"\s*(?:than\s+)?(?:or\s+equal\s+)?(?:to\s+)?(?:the\s+)?(?:alpha|α|"
-                        r"significance|\.?\d|p\b|critical|chance|expected|one|zero)", after, re.I):
+            if re.match(
+                r"\s*(?:than\s+)?(?:or\s+equal\s+)?(?:to\s+)?(?:the\s+)?(?:alpha|α|"
+                r"significance|\.?\d|p\b|critical|chance|expected|one|zero)",
+                after,
+                re.I,
+            ):
                 continue
             word = match.group("word").lower()
             up = word in _UP_WORDS
-            quantity = re.match(r"\s*(?:\w+\s+){0,2}?(variances?|variability|spread|sd|"
-                                r"standard\s+deviations?|dispersion|medians?|means?|average)\b",
-                                self.text[end : end + 40], re.I)
+            quantity = re.match(
+                r"\s*(?:\w+\s+){0,2}?(variances?|variability|spread|sd|"
+                r"standard\s+deviations?|dispersion|medians?|means?|average)\b",
+                self.text[end : end + 40],
+                re.I,
+            )
             clause_start = self._clause_start(start)
-            lead = re.search(r"(?i)\b(variances?|variability|spread|sd|standard\s+deviations?|"
-                             r"dispersion|medians?)\b[^.;\n]{0,40}$",
-                             self.text[clause_start:start])
+            lead = re.search(
+                r"(?i)\b(variances?|variability|spread|sd|standard\s+deviations?|"
+                r"dispersion|medians?)\b[^.;\n]{0,40}$",
+                self.text[clause_start:start],
+            )
             about = "mean"
             q = (quantity.group(1) if quantity else lead.group(1) if lead else "").lower()
             if q:
-                about = ("sd" if q.startswith(("var", "spread", "sd", "standard", "disp"))
-                         else "median" if q.startswith("median") else "mean")
+                about = (
+                    "sd"
+                    if q.startswith(("var", "spread", "sd", "standard", "disp"))
+                    else "median"
+                    if q.startswith("median")
+                    else "mean"
+                )
             clause_end = self._clause_end(end)
             before = self._groups_between(clause_start, start)
             after_groups = self._groups_between(end, clause_end)
@@ -1465,8 +1927,15 @@ class _Reader:
             span_end = end + than.end() if than and than.start() < 6 else end
             for index, against in enumerate([other, *dict.fromkeys(others)]):
                 higher = (subject, against) if up else (against, subject)
-                reading = self._add("direction", None, start=start, end=span_end,
-                                    label=match.group(0), higher=higher, of=about)
+                reading = self._add(
+                    "direction",
+                    None,
+                    start=start,
+                    end=span_end,
+                    label=match.group(0),
+                    higher=higher,
+                    of=about,
+                )
                 reading.role = "also" if index else None
         for match in _CHANGE.finditer(self.text):
             groups = self._groups_between(match.start(), match.end() + 60)
@@ -1476,12 +1945,21 @@ class _Reader:
                 continue
             if self._hypothetical_at(match.start()):
                 continue
-            up = match.group("word").lower().startswith(("increas", "rose", "grew", "went up",
-                                                           "improv", "climb"))
+            up = (
+                match.group("word")
+                .lower()
+                .startswith(("increas", "rose", "grew", "went up", "improv", "climb"))
+            )
             first, second = groups[0].group, groups[1].group
             higher = (second, first) if up else (first, second)
-            self._add("direction", None, start=match.start(), end=match.end(),
-                      label=match.group(0), higher=higher)
+            self._add(
+                "direction",
+                None,
+                start=match.start(),
+                end=match.end(),
+                label=match.group(0),
+                higher=higher,
+            )
 
     def _tests_named(self) -> None:
         figure_sentences = sorted(
@@ -1499,10 +1977,17 @@ class _Reader:
             line = self.text[line_start : line_end if line_end >= 0 else len(self.text)]
             soon = bisect_left(figure_sentences, mention.sentence + 1)
             follows = soon < len(figure_sentences) and figure_sentences[soon] <= (
-                mention.sentence + 4)
-            heading = len(line.strip()) < 90 and follows and (
-                line.strip().startswith(("#", "*")) or line.rstrip().endswith(":")
-                or not re.search(r"[.!?]\s*$", line.strip()) or self.source == "output"
+                mention.sentence + 4
+            )
+            heading = (
+                len(line.strip()) < 90
+                and follows
+                and (
+                    line.strip().startswith(("#", "*"))
+                    or line.rstrip().endswith(":")
+                    or not re.search(r"[.!?]\s*$", line.strip())
+                    or self.source == "output"
+                )
             )
             del used, heading
             if _GENERIC_TEST.match(self.text, mention.end) and not has_figures:
@@ -1510,10 +1995,17 @@ class _Reader:
             if self._hypothetical_at(mention.start) and not has_figures:
                 continue
             if re.match(r"\s*(?:=|\()", self.text[mention.end : mention.end + 2]) and (
-                    self.text[mention.start : mention.end].isidentifier()):
+                self.text[mention.start : mention.end].isidentifier()
+            ):
                 continue  # a function called in code: ttest_ind(...)
-            self._add("test", None, start=mention.start, end=mention.end,
-                      label=self.text[mention.start : mention.end], test=mention.test)
+            self._add(
+                "test",
+                None,
+                start=mention.start,
+                end=mention.end,
+                label=self.text[mention.start : mention.end],
+                test=mention.test,
+            )
 
     def _sided_claims(self) -> None:
         for start, end, value in self.sides:
@@ -1521,8 +2013,9 @@ class _Reader:
                 continue
             if re.match(r"alternative\s*=", self.text[start:end]):
                 continue
-            self._add("sidedness", None, start=start, end=end, label=self.text[start:end],
-                      sided=value)
+            self._add(
+                "sidedness", None, start=start, end=end, label=self.text[start:end], sided=value
+            )
 
     def _in_code(self, offset: int) -> bool:
         if self.source == "output":
@@ -1542,8 +2035,11 @@ class _Reader:
                 continue
             if reading.group is not None and reading.kind in ("p_value", "W", "statistic"):
                 pass
-            kind = reading.kind + (reading.role or "") if reading.kind in ("df", "ss", "ms") else (
-                reading.kind)
+            kind = (
+                reading.kind + (reading.role or "")
+                if reading.kind in ("df", "ss", "ms")
+                else (reading.kind)
+            )
             starts = (
                 current is None
                 or reading.sentence != current.sentence
@@ -1588,8 +2084,13 @@ class _Reader:
         symbol_family = self._family_of(block)
         start, end = self._sentence_span(block.sentence)
         previous_block_end = max(
-            (self.readings[b.readings[-1]].end for b in blocks
-             if b.sentence == block.sentence and b.index < block.index), default=start)
+            (
+                self.readings[b.readings[-1]].end
+                for b in blocks
+                if b.sentence == block.sentence and b.index < block.index
+            ),
+            default=start,
+        )
         named = [m for m in self.mentions if not m.negated and m.sentence == block.sentence]
 
         def fits(m: Mention) -> bool:
@@ -1598,8 +2099,13 @@ class _Reader:
         chosen = None
         for pool in (
             [m for m in named if previous_block_end <= m.start < first.start and fits(m)],
-            [m for m in named if first.start <= m.start <= last.end + 40 and fits(m)
-             and not re.search(r"[;.]\s", self.text[last.end : m.start])],
+            [
+                m
+                for m in named
+                if first.start <= m.start <= last.end + 40
+                and fits(m)
+                and not re.search(r"[;.]\s", self.text[last.end : m.start])
+            ],
             [m for m in named if start <= m.start < first.start and fits(m)],
         ):
             specific = [m for m in pool if m.test]
@@ -1616,8 +2122,10 @@ class _Reader:
         label_test = next((r.test for r in readings if r.test), None)
         block.test = label_test or (chosen.test if chosen else None)
         block.family = (
-            FAMILY.get(block.test) if block.test else None
-        ) or (chosen.family if chosen else None) or symbol_family
+            (FAMILY.get(block.test) if block.test else None)
+            or (chosen.family if chosen else None)
+            or symbol_family
+        )
         if block.family == "post_hoc":
             block.test = "post_hoc"
         if block.family in ("kruskal",):
@@ -1629,18 +2137,23 @@ class _Reader:
             sentence_sides = [v for s, _, v in self.sides if start <= s < end]
             if len(set(sentence_sides)) == 1:
                 sided = sentence_sides[0]
-        if sided is None and (self.source == "output" or any(
-                a <= first.start < b for a, b in self.fenced)):
+        if sided is None and (
+            self.source == "output" or any(a <= first.start < b for a, b in self.fenced)
+        ):
             # the line of code that printed it, or R's "alternative hypothesis:" line below it
             previous_end = max(
                 (self.readings[b.readings[-1]].end for b in blocks if b.index < block.index),
-                default=0)
+                default=0,
+            )
             window = self.text[max(previous_end, first.start - 400) : first.start]
             window = window[max(window.rfind("\n\n\n"), window.rfind(">>>"), -1) + 1 :]
-            before = [v for s_, _, v in self.sides
-                      if first.start - len(window) <= s_ < first.start]
-            after = [v for s_, _, v in self.sides if last.end <= s_ < last.end + 120
-                     and "alternative hypothesis" in self.text[s_ : s_ + 30].lower()]
+            before = [v for s_, _, v in self.sides if first.start - len(window) <= s_ < first.start]
+            after = [
+                v
+                for s_, _, v in self.sides
+                if last.end <= s_ < last.end + 120
+                and "alternative hypothesis" in self.text[s_ : s_ + 30].lower()
+            ]
             if after:
                 sided = after[0]
             elif before:
@@ -1672,15 +2185,20 @@ class _Reader:
             named = [m for m in self.mentions if m.sentence == s and not m.negated]
             has_figures = any(r.sentence == s and r.kind in TEST_KINDS for r in self.readings)
             if self.source == "output":
-                if named and not has_figures:
+                if named and not has_figures and not re.search(r"[=:]\s*-?\.?\d", line):
                     result = sorted(named, key=lambda m: m.test is None)[0]
                     break
                 if "\f" in line:
                     break
                 continue
-            if named and not has_figures and (
-                line.lstrip().startswith(("#", "*")) or line.rstrip().endswith(":")
-                or len(line) < 60
+            if (
+                named
+                and not has_figures
+                and (
+                    line.lstrip().startswith(("#", "*"))
+                    or line.rstrip().endswith(":")
+                    or len(line) < 60
+                )
             ):
                 result = sorted(named, key=lambda m: m.test is None)[0]
                 break
@@ -1695,10 +2213,26 @@ _SUBSCRIPT = re.compile(
     r"(?:_(?P<sub>[A-Za-z0-9]+)|(?P<sub2>\d|p))(?P<sq>²)?$"
 )
 _SUBSCRIPT_BASE = {
-    "x̄": "mean", "xbar": "mean", "xb": "mean", "x": "mean", "mean": "mean", "m": "mean",
-    "M": "mean", "s": "sd", "sd": "sd", "SD": "sd", "n": "n", "N": "n", "se": "se", "SE": "se",
-    "sem": "se", "var": "variance", "v": "variance", "md": "mean_difference",
-    "d̄": "mean_difference", "dbar": "mean_difference",
+    "x̄": "mean",
+    "xbar": "mean",
+    "xb": "mean",
+    "x": "mean",
+    "mean": "mean",
+    "m": "mean",
+    "M": "mean",
+    "s": "sd",
+    "sd": "sd",
+    "SD": "sd",
+    "n": "n",
+    "N": "n",
+    "se": "se",
+    "SE": "se",
+    "sem": "se",
+    "var": "variance",
+    "v": "variance",
+    "md": "mean_difference",
+    "d̄": "mean_difference",
+    "dbar": "mean_difference",
 }
 _OPERATORS = frozenset("+-*/^×·÷−")
 _IDENTIFIER_WORDS = re.compile(
@@ -1709,8 +2243,35 @@ _IDENTIFIER_WORDS = re.compile(
     r"col|x|y)$"
 )
 _CI_WORDS = frozenset(
-    "for of on the in was is were ranged ranging from spans spanning between around about "
-    "percent level interval confidence lies lay a an its true population".split()
+    [
+        "for",
+        "of",
+        "on",
+        "the",
+        "in",
+        "was",
+        "is",
+        "were",
+        "ranged",
+        "ranging",
+        "from",
+        "spans",
+        "spanning",
+        "between",
+        "around",
+        "about",
+        "percent",
+        "level",
+        "interval",
+        "confidence",
+        "lies",
+        "lay",
+        "a",
+        "an",
+        "its",
+        "true",
+        "population",
+    ]
 )
 
 
@@ -1734,8 +2295,13 @@ def _compatible(family: str, symbol_family: str, readings: Sequence[Reading]) ->
 
 
 _PRINTED_NAMES = (
-    (re.compile(r"(?i)^(?:p|pval|pvalue|p_val|p_value|pnorm|p_exact|pv|p_two|p_one\w*|pval\w*"
-                r"|p_\w+|\w*pvalue)$"), "p_value"),
+    (
+        re.compile(
+            r"(?i)^(?:p|pval|pvalue|p_val|p_value|pnorm|p_exact|pv|p_two|p_one\w*|pval\w*"
+            r"|p_\w+|\w*pvalue)$"
+        ),
+        "p_value",
+    ),
     (re.compile(r"(?i)^(?:t|tstat|t_stat|t_statistic|tval|t_val|t_value)$"), "t"),
     (re.compile(r"^(?:U|u|U1|U2|u1|u2|u_stat|U_stat|ustat)$"), "U"),
     (re.compile(r"(?i)^(?:stat|statistic|s|test_stat\w*)$"), "statistic"),
@@ -1756,12 +2322,16 @@ _PRINTED_CALLS = (
     (re.compile(r"(?:stats\.)?sem$"), "se"),
     (re.compile(r"^len$"), "n"),
     (re.compile(r"compute_effsize$"), "d"),
-    (re.compile(r"^qt$|^qf$|^qchisq$|^qnorm$|(?:stats\.)?(?:t|f|chi2|norm)\.ppf$|\.isf$"),
-     "critical"),
+    (
+        re.compile(r"^qt$|^qf$|^qchisq$|^qnorm$|(?:stats\.)?(?:t|f|chi2|norm)\.ppf$|\.isf$"),
+        "critical",
+    ),
 )
 
 
-def _printed_label(expression: str, names: Sequence[str]) -> tuple[str, list[int], str | None] | None:
+def _printed_label(
+    expression: str, names: Sequence[str]
+) -> tuple[str, list[int], str | None] | None:
     """(kind, groups, test) of what a line of code prints, or None when it cannot be told."""
     text = expression.strip()
     inner = re.fullmatch(r"print\((.*)\)", text)
@@ -1770,14 +2340,19 @@ def _printed_label(expression: str, names: Sequence[str]) -> tuple[str, list[int
     text = re.sub(r"^(?:round|float|abs)\((.*?)(?:,\s*\d+)?\)$", r"\1", text)
     attribute = re.fullmatch(r"\w+\.(statistic|pvalue|df)", text)
     if attribute:
-        return {"statistic": "statistic", "pvalue": "p_value", "df": "df"}[attribute.group(1)], [], None
+        return (
+            {"statistic": "statistic", "pvalue": "p_value", "df": "df"}[attribute.group(1)],
+            [],
+            None,
+        )
     if re.fullmatch(r"[A-Za-z_]\w*", text):
         for pattern, kind in _PRINTED_NAMES:
             if pattern.match(text):
                 return kind, [], None
         return None
-    comprehension = re.fullmatch(r"\[\s*([\w.]+)\((\w+)[^)]*\)\s+for\s+(\w+)\s+in\s+\[([^\]]*)\]\s*\]",
-                                 text)
+    comprehension = re.fullmatch(
+        r"\[\s*([\w.]+)\((\w+)[^)]*\)\s+for\s+(\w+)\s+in\s+\[([^\]]*)\]\s*\]", text
+    )
     if comprehension:
         kind = _call_kind(comprehension.group(1), text)
         if kind is None:
@@ -1902,9 +2477,11 @@ _CONCLUSION = re.compile(
     r"|(?:no|insufficient|not\s+enough|little|strong|some|sufficient)\s+(?:statistical\s+)?"
     r"evidence)"
 )
-_NEGATIVE_CONCLUSION = re.compile(r"(?i)^(?:not\s|non|in(?=significant)|n\.s\.|no\s|fail|"
-                                  r"insufficient|not enough|little|do(?:es)? not|did not|cannot|"
-                                  r"can\s*not|could not)")
+_NEGATIVE_CONCLUSION = re.compile(
+    r"(?i)^(?:not\s|non|in(?=significant)|n\.s\.|no\s|fail|"
+    r"insufficient|not enough|little|do(?:es)? not|did not|cannot|"
+    r"can\s*not|could not)"
+)
 _NEGATORS = re.compile(
     r"(?i)\b(?:not|no|never|neither|nor|without|lack(?:ed|s)?|n't|fail(?:ed|s)?|cannot|"
     r"absence|nothing)\b(?![^,;]*\b(?:but|however)\b)|n't\b"
@@ -1916,19 +2493,36 @@ _NOT_CONCLUSION_BEFORE = re.compile(
     r"(?i)(?:level\s+of|test(?:s|ing)?\s+(?:of|for)|to\s+(?:assess|determine|test|see|check)"
     r"(?:\s+\w+){0,3}|whether|if)\s*(?:\w+\s+){0,3}$"
 )
+_CONDITIONAL = re.compile(
+    r"(?i)\b(?:if|unless|whenever|would|only\s+(?:if|when)|in\s+case|should\s+it|threshold|"
+    r"cut-?off|criterion|rule\s+of\s+thumb|conventionally|typically|usually)\b"
+)
 _CONDITIONAL_START = re.compile(
     r"(?i)^[\s>*#-]*(?:\d+[.)]\s*)?(?:if|when|whenever|unless|should|suppose|assuming|in\s+case)\b"
 )
 _HYPOTHETICAL = re.compile(
     r"(?i)\b(?:if|unless|whenever)\b"
-    r"|\b(?:would|could|might)\s+(?:have\s+)?(?:be|been|have|indicate|suggest|mean|perform)\w*\b"
+    r"|\b(?:would|could|might)\s+(?:have\s+)?(?:be|been|have|indicate|suggest|mean|perform|make|use|prefer|choose|"
+    r"switch|need|give|show)\w*\b"
     r"|\bwhether\b"
     r"|\b(?:to\s+(?:determine|test|assess|see|check)|hypothes[ie]s?\s*:)|\bH[01₀₁]\s*:"
     r"|\bnull hypothesis\s+(?:is|states|says)\b|\balternative hypothesis\s+(?:is|states|says)\b"
 )
 _UP_WORDS = frozenset(
-    "higher greater larger bigger more longer taller heavier increased elevated better "
-    "outperformed".split()
+    [
+        "higher",
+        "greater",
+        "larger",
+        "bigger",
+        "more",
+        "longer",
+        "taller",
+        "heavier",
+        "increased",
+        "elevated",
+        "better",
+        "outperformed",
+    ]
 )
 _COMPARATIVE = re.compile(
     r"(?i)\b(?P<word>higher|greater|larger|bigger|more|longer|taller|heavier|lower|smaller|"

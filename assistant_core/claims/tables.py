@@ -55,11 +55,18 @@ def find_cells(text: str, aligned: bool) -> tuple[list[Cell], list[tuple[int, in
     row_key = 0
     while index < len(lines):
         start, line = lines[index]
-        if line.count("|") >= 2 or (line.count("|") == 1 and (
-                line.strip().startswith("|") or _pipe_block(lines, index))):
+        if line.count("|") >= 2 or (
+            line.count("|") == 1 and (line.strip().startswith("|") or _pipe_block(lines, index))
+        ):
             end = index
-            while end < len(lines) and (lines[end][1].count("|") >= 1 or _RULE.match(
-                    _R_PREFIX.sub("", lines[end][1]) or "x")) and lines[end][1].strip():
+            while (
+                end < len(lines)
+                and (
+                    lines[end][1].count("|") >= 1
+                    or _RULE.match(_R_PREFIX.sub("", lines[end][1]) or "x")
+                )
+                and lines[end][1].strip()
+            ):
                 end += 1
             found, row_key = _pipe_table(lines[index:end], row_key)
             cells += found
@@ -145,8 +152,9 @@ def _pipe_table(lines: list[tuple[int, str]], row_key: int) -> tuple[list[Cell],
             head = heading[column] if heading and column < len(heading) else ""
             span = heading_spans[column] if column < len(heading_spans) else None
             cells.append(
-                Cell(start, start + len(cell_text), head, " ".join(label_parts), row_key, texts,
-                     span)
+                Cell(
+                    start, start + len(cell_text), head, " ".join(label_parts), row_key, texts, span
+                )
             )
     return cells, row_key
 

@@ -94,7 +94,7 @@ def _breaks(text: str, tokens: list[Token], i: int, previous: Token, lines: bool
             return True
         # prose wrapped at a line break goes on with a lower-case word; a line of figures,
         # code or a table row does not
-        flows = token.kind == "word" and token.text[:1].islower() or token.text == "("
+        flows = (token.kind == "word" and token.text[:1].islower()) or token.text == "("
         ends = line_before[-1].isalnum() or line_before[-1] in ",;-(*_'\""
         return not (flows and ends and len(line_before) >= 30 and "=" not in line_before[-12:])
     if previous.kind == "other" and previous.text in ".!?;":
@@ -110,7 +110,24 @@ def _breaks(text: str, tokens: list[Token], i: int, previous: Token, lines: bool
 
 
 _ABBREVIATIONS = frozenset(
-    "e.g i.e vs etc al approx resp fig cf no std dept inc ca sig asymp".split()
+    [
+        "e.g",
+        "i.e",
+        "vs",
+        "etc",
+        "al",
+        "approx",
+        "resp",
+        "fig",
+        "cf",
+        "no",
+        "std",
+        "dept",
+        "inc",
+        "ca",
+        "sig",
+        "asymp",
+    ]
 )
 
 

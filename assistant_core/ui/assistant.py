@@ -1,11 +1,16 @@
-"""Rendering the assistant's side: a turn as it streams (or as stored), and the verdict.
+"""Rendering the assistant's side: a turn as it streams (or as stored), and its checks.
 
 One renderer serves both: :class:`TurnView` takes events one at a time and draws them
-into a chat message, so a stored turn is drawn by feeding it its saved events.
+into a chat message, so a stored turn is drawn by feeding it its saved events. When the
+turn's verdict arrives, its prose and its printed output are drawn again with every claim
+marked where it is written, and the answer ends with its coverage line and its claims,
+contradicted ones first.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import streamlit as st
@@ -21,13 +26,15 @@ from assistant_core.events import (
     ReasoningDelta,
     Status,
     TextDelta,
+    Verification,
 )
 from assistant_core.reporting import usage_line, variant_name
 from assistant_core.ui.text import md_escape
 
-__all__ = ["TurnView", "render_verdict"]
+__all__ = ["TurnView", "render_claims_summary", "render_verdict", "with_claims"]
 
 _CURSOR = "▌"
+log = logging.getLogger(__name__)
 
 
 class TurnView:
@@ -47,6 +54,10 @@ class TurnView:
         self._output_slot: Any = None
         self._reasoning: list[str] = []
         self._reasoning_slot: Any = None
+        self._length = 0  # characters of prose so far (claims index the prose joined)
+        self._segments: list[tuple[Any, int, int]] = []  # (slot, start, end) of each text
+        self._events: list[Event] = []
+        self._outputs: list[tuple[Any, str]] = []  # (slot, output) of each cell, in order
 
     # -- text
     def _flush_text(self, cursor: bool) -> None:
@@ -55,6 +66,10 @@ class TurnView:
 
     def _end_text(self) -> None:
         self._flush_text(cursor=False)
+        if self._text_slot is not None:
+            text = "".join(self._text)
+            self._segments.append((self._text_slot, self._length, self._length + len(text)))
+            self._length += len(text)
         self._text, self._text_slot = [], None
 
     # -- code cells
@@ -68,10 +83,13 @@ class TurnView:
     def _end_cell(self) -> None:
         if self._cell is not None:
             self._cell.update(label="Code and its output", state="complete", expanded=False)
+            if self._output_slot is not None:
+                self._outputs.append((self._output_slot, "".join(self._output)))
             self._cell, self._output_slot = None, None
 
     def show(self, event: Event, *, live: bool = True) -> None:
         """Draw one event; ``live`` shows a cursor after text still being written."""
+        self._events.append(event)
         match event:
             case TextDelta(text=text):
                 if self._output_slot is not None:
@@ -120,6 +138,41 @@ class TurnView:
                 self.finish(state)
                 if usage:
                     self._message.caption(usage_line(usage))
+            case Verification():
+                self.finish("completed")
+                self.show_claims(event.to_dict())
+
+    def show_claims(self, verification: dict[str, Any]) -> None:
+        """Mark every claim where it is written, then the coverage line and the claims."""
+        from assistant_core.claims.marks import html, number, page_markdown
+        from assistant_core.claims.model import Claim
+
+        claims = [Claim.from_dict(c) for c in verification.get("claims") or []]
+        numbered = number(claims)
+        for slot, start, end in self._segments:
+            text = "".join(self._segment_text(start, end))
+            inside = [
+                _shifted(n, -start)
+                for n in numbered
+                if n.claim.source == "text"
+                and n.claim.start is not None
+                and start <= n.claim.start < end
+            ]
+            if inside:
+                slot.markdown(page_markdown(text, inside), unsafe_allow_html=True)
+        for cell, (slot, output) in enumerate(self._outputs):
+            inside = [n for n in numbered if n.claim.source == "output" and n.claim.cell == cell]
+            if inside:
+                slot.markdown(html(output, inside, pre=True), unsafe_allow_html=True)
+        with self._message:
+            render_claims_summary(verification, numbered)
+
+    def _segment_text(self, start: int, end: int) -> list[str]:
+        return [self._prose[start:end]]
+
+    @property
+    def _prose(self) -> str:
+        return "".join(getattr(e, "text", "") for e in self._events if e.type == "text_delta")
 
     def finish(self, state: str) -> None:
         """The turn is over: drop the cursor, close an open cell, say if it was stopped."""
@@ -129,42 +182,94 @@ class TurnView:
             self._message.warning("Stopped. What arrived before the stop is kept.", icon="⏹️")
 
 
-_BADGE = {
-    "match": ("match", "green", ":material/check:"),
-    "mismatch": ("mismatch", "red", ":material/close:"),
-    "not_reported": ("not reported", "gray", ":material/remove:"),
+def _shifted(item: Any, by: int) -> Any:
+    from dataclasses import replace
+
+    from assistant_core.claims.marks import Numbered
+
+    claim = item.claim
+    moved = replace(claim, start=(claim.start or 0) + by, end=(claim.end or 0) + by)
+    return Numbered(item.index, moved)
+
+
+def render_claims_summary(verification: dict[str, Any], numbered: Sequence[Any]) -> None:
+    """Under an answer: the test its figures are of, the coverage line, the contradicted claims
+    in full, and every claim in an expander (contradicted, unchecked, confirmed)."""
+    from assistant_core.claims.marks import coverage_line, hover, listing, mark_text
+
+    claims = [n.claim for n in numbered]
+    with st.container(border=True):
+        line = coverage_line(claims)
+        if verification.get("variant"):
+            used = md_escape(variant_name(verification["variant"]))
+            st.markdown(f"**Checked, claim by claim.** The figures are those of **{used}**.")
+        else:
+            st.markdown("**Checked, claim by claim.**")
+        st.markdown(md_escape(line) + ".")
+        for note in verification.get("notes") or []:
+            st.caption(md_escape(note))
+        wrong = [n for n in numbered if n.claim.verdict == "contradicted"]
+        for item in wrong:
+            st.markdown(
+                f":red-badge[:material/close: {item.index} contradicted] "
+                f"**{md_escape(item.claim.reported)}**: {md_escape(item.claim.reason)}"
+            )
+        if numbered:
+            with st.expander(f"All {len(numbered)} claims, contradicted first"):
+                for item in listing(numbered):
+                    badge = _CLAIM_BADGE[item.claim.verdict]
+                    st.markdown(
+                        f"{badge} {item.index} · `{md_escape(mark_text(item.claim))}` "
+                        f"{md_escape(item.claim.reported)} — {md_escape(hover(item.claim))}"
+                    )
+
+
+_CLAIM_BADGE = {
+    "confirmed": ":green-badge[:material/check: confirmed]",
+    "contradicted": ":red-badge[:material/close: contradicted]",
+    "unchecked": ":gray-badge[:material/help: unchecked]",
 }
 
 
-def _value(value: Any) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return md_escape(str(value))
-
-
 def render_verdict(verification: dict[str, Any] | None) -> None:
-    """The verdict panel: the variant the assistant used, then a badge per figure."""
+    """The panel beside the local results: what the latest answer's claims add up to."""
     with st.container(border=True):
         st.caption("Did the assistant get it right?")
         if verification is None:
-            st.markdown("Ask the research assistant; each figure it reports is checked here.")
+            st.markdown(
+                "Ask the research assistant; every figure and statement in its answer is "
+                "checked against these local results, where it is written."
+            )
             return
+        from assistant_core.claims.model import Claim, Coverage
+
+        claims = [Claim.from_dict(c) for c in verification.get("claims") or []]
         if verification.get("variant"):
             used = md_escape(variant_name(verification["variant"]))
-            st.markdown(f"The assistant used **{used}**.")
-        for figure in verification.get("figures", []):
-            label, colour, icon = _BADGE.get(figure["status"], (figure["status"], "gray", None))
-            if figure["name"] == "test" and figure["status"] == "mismatch":
-                # right figures of another test: a judgement to show, not an error in a number
-                label, colour, icon = "other test", "orange", ":material/swap_horiz:"
-            left, right = st.columns([2, 3])
-            left.badge(label, color=colour, icon=icon)
-            text = f"**{md_escape(figure['name'])}**: reported {_value(figure.get('reported'))}"
-            text += f", local {_value(figure.get('local'))}"
-            if figure.get("note"):
-                text += f" — {md_escape(figure['note'])}"
-            right.markdown(text)
-        for number in verification.get("unsupported", []):
-            st.warning(f"Not supported by its code output or the local checks: {md_escape(number)}")
+            st.markdown(f"The latest answer's figures are those of **{used}**.")
+        st.markdown(md_escape(Coverage.of(claims).line()) + ".")
+        wrong = [c for c in claims if c.verdict == "contradicted"]
+        if wrong:
+            st.markdown(
+                f":red-badge[:material/close: {len(wrong)} contradicted] — see the marks "
+                "in the answer."
+            )
+        elif claims:
+            st.markdown(":green-badge[:material/check: nothing contradicted]")
+        for note in verification.get("notes") or []:
+            st.caption(md_escape(note))
+
+
+def with_claims(
+    events: Sequence[Event], recheck: Callable[[Sequence[Event]], Verification] | None
+) -> list[Event]:
+    """A stored turn's events with its verdict re-checked claim by claim when it was stored by
+    a version before the claims (no ``claims`` in it)."""
+    out = list(events)
+    for index, event in enumerate(out):
+        if isinstance(event, Verification) and not event.claims and recheck is not None:
+            try:
+                out[index] = recheck(out[:index])
+            except Exception as exc:  # noqa: BLE001 - an old verdict is shown as it was
+                log.warning("re-checking a stored answer failed: %s", exc)
+    return out

@@ -19,7 +19,7 @@ import streamlit as st
 from assistant_core.backends import DEFAULT_QUESTION, Backend, Conversation
 from assistant_core.errors import AssistantCoreError
 from assistant_core.events import Status
-from assistant_core.ui.assistant import TurnView, render_verdict
+from assistant_core.ui.assistant import TurnView, render_verdict, with_claims
 from assistant_core.ui.assistant_settings import chosen_backend, chosen_profile
 from assistant_core.ui.saved import saved_store
 from assistant_core.ui.text import md_escape
@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # annotations only: pandas (under data) stays out of the firs
 __all__ = [
     "latest_verification",
     "open_requested_thread",
+    "rechecker",
     "render_conversation",
     "reset_conversation",
     "saved_thread",
@@ -117,6 +118,17 @@ def latest_verification() -> dict[str, Any] | None:
             if event.type == "verification":
                 return event.to_dict()
     return None
+
+
+def rechecker(report: dict[str, Any], dataset: Dataset) -> Any:
+    """Re-checks a stored turn's answer claim by claim (turns kept before the claims)."""
+    from assistant_core.backends.base import Turn
+    from assistant_core.runner import verify_turn
+
+    def recheck(events: Any) -> Any:
+        return verify_turn(Turn(question="", events=list(events)), report, dataset)
+
+    return recheck
 
 
 def _mark_interrupted(conversation: Conversation) -> None:
@@ -253,7 +265,7 @@ def render_conversation(dataset: Dataset, report: dict[str, Any], verdict_slot: 
     _saved_caption()
     for turn in conversation.turns:
         view = TurnView(turn.question, label=turn.answered_by)
-        for event in turn.events:
+        for event in with_claims(turn.events, rechecker(report, dataset)):
             view.show(event, live=False)
     question = None
     if not conversation.turns:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from assistant_core.events import event_from_dict
-from assistant_core.ui.assistant import TurnView, render_verdict
+from assistant_core.ui.assistant import TurnView, render_verdict, with_claims
 from assistant_core.ui.results import render_details, render_summary
 from assistant_core.ui.saved import saved_store
 from assistant_core.ui.text import md_escape
@@ -49,7 +49,11 @@ def render_shared(token: str) -> None:
     render_details(dataset, report)
     if snapshot.get("turns"):
         st.subheader("Research assistant")
+        from assistant_core.ui.conversation import rechecker
+
+        recheck = rechecker(report, dataset)
         for turn in snapshot["turns"]:
             view = TurnView(turn["question"], label=turn.get("answered_by") or "")
-            for data in turn["events"]:
-                view.show(event_from_dict(data), live=False)
+            events = [event_from_dict(data) for data in turn["events"]]
+            for event in with_claims(events, recheck):
+                view.show(event, live=False)

@@ -15,13 +15,9 @@ import yaml
 HERE = Path(__file__).parent
 
 KINDS = frozenset(
-    "t F U W H chi2 z r Q df p_value n mean sd variance se median mean_difference ci_low "
-    "ci_high ci_level d g dz eta2 omega2 r_effect ss ms critical pair_difference pair_p "
-    "conclusion direction pair test sidedness".split()
+    ["t", "F", "U", "W", "H", "chi2", "z", "r", "Q", "df", "p_value", "n", "mean", "sd", "variance", "se", "median", "mean_difference", "ci_low", "ci_high", "ci_level", "d", "g", "dz", "eta2", "omega2", "r_effect", "ss", "ms", "critical", "pair_difference", "pair_p", "conclusion", "direction", "pair", "test", "sidedness"]
 )
-GENRES = frozenset(
-    "tutorial worked_example documentation qa_answer model_answer paper".split()
-)
+GENRES = frozenset(["tutorial", "worked_example", "documentation", "qa_answer", "model_answer", "paper"])
 
 
 class CorpusError(ValueError):
@@ -81,7 +77,9 @@ def _locate(haystack: str, needle: str, nth: int | None, where: str, pid: str) -
     if not positions:
         raise CorpusError(f"{pid}: {needle!r} is not in the {where}")
     if nth is None and len(positions) > 1:
-        raise CorpusError(f"{pid}: {needle!r} occurs {len(positions)} times in the {where}; give nth")
+        raise CorpusError(
+            f"{pid}: {needle!r} occurs {len(positions)} times in the {where}; give nth"
+        )
     index = (nth or 1) - 1
     if index >= len(positions):
         raise CorpusError(f"{pid}: {needle!r} occurs only {len(positions)} times in the {where}")
@@ -110,8 +108,16 @@ def _passage(raw: dict[str, Any], file: str) -> Passage:
             raise CorpusError(f"{pid}: expect must be confirmed or contradicted")
         start, end = _locate(sources[where], str(m["find"]), m.get("nth"), where, pid)
         marks.append(
-            Mark(str(m["find"]), m["kind"], start, end, where, m.get("truth"),
-                 m.get("expect", "confirmed"), str(m.get("ref", "")))
+            Mark(
+                str(m["find"]),
+                m["kind"],
+                start,
+                end,
+                where,
+                m.get("truth"),
+                m.get("expect", "confirmed"),
+                str(m.get("ref", "")),
+            )
         )
     variants = []
     for v in raw.get("variants") or []:
@@ -122,13 +128,29 @@ def _passage(raw: dict[str, Any], file: str) -> Passage:
         if str(v["replace"]) == str(v["find"]):
             raise CorpusError(f"{pid}: a variant that changes nothing")
         variants.append(
-            Variant(v["kind"], str(v["find"]), str(v["replace"]), start, end, where,
-                    str(v.get("note", "")))
+            Variant(
+                v["kind"],
+                str(v["find"]),
+                str(v["replace"]),
+                start,
+                end,
+                where,
+                str(v.get("note", "")),
+            )
         )
     return Passage(
-        pid, str(raw["source"]), raw["genre"], groups, bool(data.get("paired", False)),
-        str(data.get("alternative", "two-sided")), float(data.get("alpha", 0.05)),
-        text, output, tuple(marks), tuple(variants), file,
+        pid,
+        str(raw["source"]),
+        raw["genre"],
+        groups,
+        bool(data.get("paired", False)),
+        str(data.get("alternative", "two-sided")),
+        float(data.get("alpha", 0.05)),
+        text,
+        output,
+        tuple(marks),
+        tuple(variants),
+        file,
     )
 
 
@@ -153,6 +175,8 @@ if __name__ == "__main__":
     marks = sum(len(p.marks) for p in found)
     variants = sum(len(p.variants) for p in found)
     kinds = sorted({v.kind for p in found for v in p.variants})
-    print(f"{len(found)} passages, {marks} marks, {variants} variants "
-          f"({sum(1 for p in found if p.variants)} passages with variants)")
+    print(
+        f"{len(found)} passages, {marks} marks, {variants} variants "
+        f"({sum(1 for p in found if p.variants)} passages with variants)"
+    )
     print("variant kinds:", ", ".join(kinds))
