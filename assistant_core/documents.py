@@ -43,7 +43,32 @@ class _Text(HTMLParser):
     """The text a browser shows: no scripts or styles, blocks on lines of their own."""
 
     _BLOCK = frozenset(
-        ["p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", "section", "article", "header", "footer", "pre", "blockquote", "ul", "ol", "dt", "dd", "caption", "figcaption"]
+        [
+            "p",
+            "div",
+            "br",
+            "li",
+            "tr",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "table",
+            "section",
+            "article",
+            "header",
+            "footer",
+            "pre",
+            "blockquote",
+            "ul",
+            "ol",
+            "dt",
+            "dd",
+            "caption",
+            "figcaption",
+        ]
     )
 
     def __init__(self) -> None:

@@ -27,7 +27,8 @@ from assistant_core.events import Event
 from assistant_core.interpreter import Interpreter, shutdown_pool
 from assistant_core.runner import run_turn
 from assistant_core.stats import check
-from assistant_core.verify import verify_events
+from assistant_core.backends.base import Turn
+from assistant_core.runner import verify_turn
 
 
 def printed(text: str) -> object:
@@ -96,9 +97,19 @@ def statuses(verification) -> dict[str, str]:
     return {f["name"]: f["status"] for f in verification.figures}
 
 
+def verify_events(events: list[Event], report: dict, dataset=None):
+    """The verdict the runner gives these events (every claim, judged)."""
+    return verify_turn(Turn(question="", events=list(events)), report, dataset)
+
+
+def contradicted(verification) -> list[dict]:
+    return [c for c in verification.claims if c["verdict"] == "contradicted"]
+
+
 def assert_verified(events: list[Event], dataset, alternative: str = "two-sided") -> None:
-    """Every figure reported matches the local report, the test included."""
-    verification = verify_events(events, check(dataset, 0.05, alternative).to_dict())
+    """Every figure reported matches the local report, the test included, and no claim the
+    analyst wrote or printed is contradicted."""
+    verification = verify_events(events, check(dataset, 0.05, alternative).to_dict(), dataset)
     status = statuses(verification)
     assert "mismatch" not in status.values(), verification.figures
     figures = reported(events)
@@ -106,7 +117,7 @@ def assert_verified(events: list[Event], dataset, alternative: str = "two-sided"
         if name in figures:
             assert status[name] == "match", (name, verification.figures)
     assert status["test"] == "match", verification.figures
-    assert verification.unsupported == [], verification.unsupported
+    assert contradicted(verification) == [], contradicted(verification)
 
 
 # --------------------------------------------------------------------------- pure parts
@@ -350,9 +361,13 @@ def test_follow_ups_in_one_conversation(interpreter: Interpreter) -> None:
     # R: t.test(A, B, var.equal = TRUE): t = -6.7083, df = 18, p-value = 2.731e-06
     assert (student["test"], student["df"]) == ("student_t", 18)
     assert student["p_value"] == printed("2.731e-06")
-    verification = verify_events(events, check(dataset).to_dict())
+    verification = verify_events(events, check(dataset).to_dict(), dataset)
     assert verification.variant == "student_t"
-    assert statuses(verification)["test"] == "mismatch"  # Welch is the recommended test
+    # Student's test is a valid choice when its figures are right: not a mismatch, but the
+    # verdict says that the local recommendation (Welch's) differs, and why
+    assert statuses(verification)["test"] == "match"
+    assert any("recommendation is Welch's t-test" in note for note in verification.notes)
+    assert contradicted(verification) == []
     assert all(s == "match" for name, s in statuses(verification).items() if name != "test")
 
     events = ask(conversation, "is A lower than B? one-sided")
@@ -361,7 +376,7 @@ def test_follow_ups_in_one_conversation(interpreter: Interpreter) -> None:
     assert one_sided["alternative"] == "less" and one_sided["test"] == "student_t"
     assert one_sided["p_value"] == pytest.approx(student["p_value"] / 2, rel=1e-6)
     assert "ci_low" not in one_sided  # the open end of a one-sided interval
-    verification = verify_events(events, check(dataset, alternative="less").to_dict())
+    verification = verify_events(events, check(dataset, alternative="less").to_dict(), dataset)
     assert verification.variant == "student_t (one-sided: less)"
     assert all(s == "match" for name, s in statuses(verification).items() if name != "test")
     assert "H1: mean(`Treatment A`) < mean(`Treatment B`)" in text_of(events)
@@ -397,7 +412,7 @@ def test_follow_ups_rank_tests_verify(interpreter: Interpreter) -> None:
         ask(conversation, "Do they differ?")
         events = ask(conversation, question)
         assert reported(events)["test"] == test
-        verification = verify_events(events, check(dataset).to_dict())
+        verification = verify_events(events, check(dataset).to_dict(), dataset)
         assert verification.variant == test
         assert all(s == "match" for name, s in statuses(verification).items() if name != "test")
 
@@ -483,6 +498,6 @@ def test_a_test_asked_for_in_the_first_question_is_used_and_explained(
     assert "lower than those of `Treatment B` (one-sided)" in text
     figures = reported(events)
     assert (figures["test"], figures["alternative"], figures["df"]) == ("student_t", "less", 18)
-    verification = verify_events(events, check(dataset, alternative="less").to_dict())
+    verification = verify_events(events, check(dataset, alternative="less").to_dict(), dataset)
     assert verification.variant == "student_t (one-sided: less)"
     assert all(s == "match" for name, s in statuses(verification).items() if name != "test")

@@ -268,7 +268,22 @@ def hostile(store) -> dict:
                     "note": f"note {IMG}",
                 }
             ],
-            unsupported=[SCRIPT],
+            claims=[
+                {
+                    "start": 0,
+                    "end": 5,
+                    "source": "text",
+                    "kind": "p_value",
+                    "reported": f"p = {SCRIPT}",
+                    "value": None,
+                    "expected": 0.001,
+                    "verdict": "contradicted",
+                    "decision_error": False,
+                    "about": IMG,
+                    "test": "welch_t",
+                    "reason": f"a reason with {SCRIPT}",
+                }
+            ],
         ),
     ]
     question = f"Compare {SCRIPT} with {IMG}; see https://example.org/typed | and ``` too"

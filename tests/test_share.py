@@ -27,7 +27,8 @@ from assistant_core.events import (
 )
 from assistant_core.stats import check
 from assistant_core.store import ShareUnavailable, Store
-from assistant_core.verify import verify_events
+from assistant_core.backends.base import Turn
+from assistant_core.runner import verify_turn
 
 ROOT = Path(__file__).resolve().parent.parent
 PNG = bytes.fromhex(
@@ -63,7 +64,7 @@ def make_thread(store: Store) -> str:
     ]
     for event in events:
         recorder(event)
-    recorder(verify_events(events, report))
+    recorder(verify_turn(Turn(question="", events=events), report, conversation.dataset))
     return conversation.id
 
 

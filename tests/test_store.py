@@ -75,7 +75,30 @@ EVERY_EVENT = [
     Verification(
         variant="welch_t",
         figures=[{"name": "p_value", "reported": 7.56e-06, "local": 7.557e-06, "status": "match"}],
-        unsupported=["0.123"],
+        claims=[
+            {
+                "start": 0,
+                "end": 4,
+                "source": "text",
+                "kind": "p_value",
+                "reported": "p = 0.123",
+                "value": 0.123,
+                "expected": 7.557e-06,
+                "verdict": "contradicted",
+                "decision_error": True,
+                "about": "",
+                "test": "welch_t",
+                "reason": "wrong",
+            }
+        ],
+        coverage={
+            "numbers": 1,
+            "statements": 0,
+            "checked": 1,
+            "confirmed": 0,
+            "contradicted": 1,
+            "unchecked": 0,
+        },
     ),
 ]
 

@@ -19,6 +19,7 @@ it are of; a sidedness from the p values it governs.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -697,7 +698,15 @@ class _Judge:
         facts = self.facts
         named = reading.test
         assert named is not None
+        if (
+            named == "welch_t"
+            and len(facts.names) > 2
+            and not re.search(r"(?i)\bt\b", reading.label)
+        ):
+            named = "welch_anova"  # "Welch's test" of three groups is Welch's ANOVA
         family = FAMILY.get(named)
+        if named == "post_hoc":
+            return self._post_hoc_named()
         if named == "independent_t":
             choice = self.family_choice.get("t")
             if choice is None or choice.test is None:
@@ -751,6 +760,14 @@ class _Judge:
             if choice is not None and choice.test is None:
                 choice = None
         else:
+            # no figures beside the name: are the named test's figures given anywhere?
+            for t, other in enumerate(self.sources):
+                for block in other.read.blocks:
+                    given = self.choices.get((t, block.index))
+                    if given is not None and given.test == named and given.confirmed:
+                        return _Outcome(
+                            "confirmed", named, f"its figures are given: {test_title(named)}"
+                        )
             choice = self.family_choice.get(family or "")
         if choice is None:
             if named not in facts.available(family):
@@ -793,6 +810,20 @@ class _Judge:
             choice.test,
             f"the figures are those of {test_title(choice.test)}, not {test_title(named)}",
         )
+
+    def _post_hoc_named(self) -> _Outcome:
+        found = [
+            r
+            for source in self.sources
+            for r in source.read.readings
+            if r.pair is not None and r.written is not None
+        ]
+        for reading in found:
+            if self.number(reading, None, "two-sided").verdict == "confirmed":
+                return _Outcome("confirmed", "post_hoc", "its pairwise figures are given")
+        if not found:
+            return _Outcome("unchecked", None, "no pairwise figures to check it by")
+        return _Outcome("unchecked", None, "none of its pairwise figures could be confirmed")
 
     def _assumption_named_outcome(self, named: str) -> _Outcome:
         family = FAMILY[named]
@@ -910,6 +941,8 @@ class _Judge:
         level = reading.level or 0.95
 
         def fits(lv: float) -> bool:
+            if any(b.pair is not None for b in bounds) and abs(lv - (1 - self.facts.alpha)) > 1e-9:
+                return False  # Tukey's intervals are given at 1 - alpha only
             ok = 0
             for b in bounds:
                 b.level = lv

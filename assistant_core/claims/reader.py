@@ -535,8 +535,9 @@ class _Reader:
         self._numbers()
         self._respectively()
         self._sticky_groups()
-        self._statements()
+        self._pair_scopes()
         self.readings = [r for r in self.readings if not self._threshold(r)]
+        self._statements()
         self.readings.sort(key=lambda r: (r.start, r.end))
         alpha = next(
             (
@@ -587,6 +588,22 @@ class _Reader:
                 continue
             before = tokens[i - 1] if i else None
             after = tokens[i + 1] if i + 1 < len(tokens) else None
+            after2 = tokens[i + 2] if i + 2 < len(tokens) else None
+            if (
+                after is not None
+                and after.kind == "word"
+                and _GROUP_COUNT.fullmatch(after.text)
+                and not (after2 is not None and after2.lower == "of")
+            ):
+                self.consumed.add(i)  # the number of groups
+                continue
+            if (
+                after is not None
+                and after.lower in ("values", "value")
+                and re.search(r"(?i)outlier", self.text[max(0, token.start - 120) : token.start])
+            ):
+                self.consumed.add(i)  # a count of outliers
+                continue
             if (
                 before is not None
                 and before.kind == "word"
@@ -792,7 +809,10 @@ class _Reader:
                 lookup = {int(d[0]): i for i, d in enumerate(names_numbered)}
                 if a in lookup and b in lookup:
                     return lookup[a], lookup[b]
-            base = 0 if "0" in (numbers.group(1), numbers.group(2)) else 1
+            # scipy numbers the groups from 0: one "(0 - 1)" row, or saying so, tells
+            base = (
+                0 if re.search(r"\(\s*0\s*-\s*\d|\d\s*-\s*0\s*\)|numbered from 0", self.text) else 1
+            )
             if a - base < len(self.names) and b - base < len(self.names):
                 return a - base, b - base
         for sep in ("-", "–", " vs ", " vs. ", "/"):
@@ -1269,6 +1289,10 @@ class _Reader:
                 continue
             if tok.kind == "word":
                 groups = self._groups_between(tok.start, tok.end)
+                if groups and j >= 2 and tokens[j - 1].text == "-":
+                    found = self._label_ending(j)  # "A - B = 0.37": a pairwise difference
+                    if found is not None:
+                        return self._from_label(i, found, op, None, sided)
                 if groups:
                     # "mean for A was", "A's mean": keep looking for the label
                     group = groups[-1].group if group is None else group
@@ -1373,6 +1397,11 @@ class _Reader:
             a, b = self._subscripted(tokens[j - 2].text), self._subscripted(tokens[j].text)
             if a and b and a.kind == b.kind == "mean":
                 return j - 2, j, Label("mean_difference")
+            left = self._groups_between(tokens[j - 2].start, tokens[j - 2].end)
+            right = self._groups_between(tokens[j].start, tokens[j].end)
+            if left and right and left[-1].group != right[0].group:
+                pair = f"pair{left[-1].group}-{right[0].group}"
+                return j - 2, j, Label("mean_difference", pair)
         if tokens[j].kind == "word":
             sub = self._subscripted(tokens[j].text) or self._snake_key(tokens[j].text)
             if sub is not None:
@@ -1489,6 +1518,15 @@ class _Reader:
             group = 0 if role == "first" else 1
         if role and role.startswith("g") and role[1:].isdigit():
             group, role = int(role[1:]), None
+        pair_role = re.fullmatch(r"pair(\d+)-(\d+)", role or "")
+        if pair_role:
+            return self._add(
+                "mean_difference",
+                i,
+                written=written,
+                label=self.text[tokens[first].start : tokens[last].end],
+                pair=(int(pair_role.group(1)), int(pair_role.group(2))),
+            )
         if kind in GROUP_KINDS and group is None:
             group = self._group_before(
                 tokens[first].start, self._sentence_span(self.sentence[i])[0]
@@ -1522,7 +1560,7 @@ class _Reader:
         tokens = self.tokens
         rest = self.text[tokens[i].end : tokens[i].end + 40]
         if re.match(
-            r"\s+(?:pooled\s+)?(?:standard\s+deviations?|sds?)\b(?!\s*(?:of|for|=|:))", rest, re.I
+            r"\s+(?:pooled\s+)?(?:standard\s+deviations?|sds?)\b(?!\s*(?:=|:|for\b))", rest, re.I
         ):
             return self._add("effect", i, label="standard deviations")
         return None
@@ -1682,6 +1720,29 @@ class _Reader:
                         for r, g in zip(same, groups, strict=True):
                             r.group = g
 
+    def _pair_scopes(self) -> None:
+        """ "A − B = 0.37, 95% CI [-0.32, 1.06], p = .391; A − C = ...": the interval and the p
+        after a pairwise difference are that pair's, up to the next one or a ";"."""
+        if len(self.names) <= 2:
+            return
+        current: Reading | None = None
+        for reading in sorted(self.readings, key=lambda r: r.start):
+            if reading.kind == "mean_difference" and reading.pair is not None:
+                current = reading
+                continue
+            if current is None:
+                continue
+            between = self.text[current.end : reading.start]
+            if reading.sentence != current.sentence or ";" in between or "\n" in between:
+                current = None
+                continue
+            if reading.kind in ("ci_low", "ci_high", "ci_level", "p_value") and not (
+                reading.in_table
+            ):
+                reading.pair = current.pair
+                if reading.kind == "p_value":
+                    reading.kind = "pair_p"
+
     def _sticky_groups(self) -> None:
         """A heading or lead line that names one group ("### Group A", "**B:**") is the group
         of the figures under it that name none."""
@@ -1724,7 +1785,17 @@ class _Reader:
     def _threshold(self, reading: Reading) -> bool:
         """A bound in a conditional ("only a p < .01 with n < 30 would make me use ...", "if
         p < .05 we reject"): a rule, not a figure of these data."""
-        if reading.written is None or reading.written.bound == "=" or reading.in_table:
+        if reading.written is None or reading.in_table:
+            return False
+        before = self.text[max(0, reading.start - 24) : reading.start].lower()
+        bounded = reading.written.bound != "=" or bool(
+            re.search(
+                r"(?:fewer|more|less|greater|larger|smaller)\s+than\s*$|at\s+(?:least|most)"
+                r"\s*$|(?:below|above|under|over)\s*$",
+                before,
+            )
+        )
+        if not bounded:
             return False
         start, end = self._sentence_span(reading.sentence)
         return bool(_CONDITIONAL.search(self.text[start:end]))
@@ -2091,7 +2162,11 @@ class _Reader:
             ),
             default=start,
         )
-        named = [m for m in self.mentions if not m.negated and m.sentence == block.sentence]
+        named = [
+            m
+            for m in self.mentions
+            if not m.negated and m.sentence == block.sentence and m.family != "post_hoc"
+        ]
 
         def fits(m: Mention) -> bool:
             return symbol_family is None or _compatible(m.family, symbol_family, readings)
@@ -2182,7 +2257,11 @@ class _Reader:
         for s in range(sentence - 1, max(-1, sentence - 12), -1):
             start, end = self._sentence_span(s)
             line = self.text[start:end]
-            named = [m for m in self.mentions if m.sentence == s and not m.negated]
+            named = [
+                m
+                for m in self.mentions
+                if m.sentence == s and not m.negated and m.family != "post_hoc"
+            ]
             has_figures = any(r.sentence == s and r.kind in TEST_KINDS for r in self.readings)
             if self.source == "output":
                 if named and not has_figures and not re.search(r"[=:]\s*-?\.?\d", line):
@@ -2191,18 +2270,19 @@ class _Reader:
                 if "\f" in line:
                     break
                 continue
-            if (
-                named
-                and not has_figures
-                and (
-                    line.lstrip().startswith(("#", "*"))
-                    or line.rstrip().endswith(":")
-                    or len(line) < 60
-                )
-            ):
+            paragraph_end = "\n\n" in self.text[end : end + 3] or (
+                "\n" in self.text[end : end + 2] and len(line) < 80
+            )
+            crossed = s < sentence - 1 and paragraph_end
+            heading = (
+                line.lstrip().startswith(("#", "*"))
+                or line.rstrip().endswith(":")
+                or (len(line) < 60)
+            )
+            if named and not has_figures and heading and (not crossed or len(line) < 80):
                 result = sorted(named, key=lambda m: m.test is None)[0]
                 break
-            if line.lstrip().startswith("#") or "\n\n" in self.text[end : end + 3]:
+            if line.lstrip().startswith("#") or paragraph_end:
                 break
         cache[sentence] = result
         return result
@@ -2234,6 +2314,9 @@ _SUBSCRIPT_BASE = {
     "d̄": "mean_difference",
     "dbar": "mean_difference",
 }
+_GROUP_COUNT = re.compile(
+    r"(?i)groups|conditions|treatments|levels|arms|categories|brands|locations"
+)
 _OPERATORS = frozenset("+-*/^×·÷−")
 _IDENTIFIER_WORDS = re.compile(
     r"(?i)^(?:group|condition|sample|patient|subject|participant|table|figure|fig|step|week|day|"

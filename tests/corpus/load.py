@@ -15,9 +15,49 @@ import yaml
 HERE = Path(__file__).parent
 
 KINDS = frozenset(
-    ["t", "F", "U", "W", "H", "chi2", "z", "r", "Q", "df", "p_value", "n", "mean", "sd", "variance", "se", "median", "mean_difference", "ci_low", "ci_high", "ci_level", "d", "g", "dz", "eta2", "omega2", "r_effect", "ss", "ms", "critical", "pair_difference", "pair_p", "conclusion", "direction", "pair", "test", "sidedness"]
+    [
+        "t",
+        "F",
+        "U",
+        "W",
+        "H",
+        "chi2",
+        "z",
+        "r",
+        "Q",
+        "df",
+        "p_value",
+        "n",
+        "mean",
+        "sd",
+        "variance",
+        "se",
+        "median",
+        "mean_difference",
+        "ci_low",
+        "ci_high",
+        "ci_level",
+        "d",
+        "g",
+        "dz",
+        "eta2",
+        "omega2",
+        "r_effect",
+        "ss",
+        "ms",
+        "critical",
+        "pair_difference",
+        "pair_p",
+        "conclusion",
+        "direction",
+        "pair",
+        "test",
+        "sidedness",
+    ]
 )
-GENRES = frozenset(["tutorial", "worked_example", "documentation", "qa_answer", "model_answer", "paper"])
+GENRES = frozenset(
+    ["tutorial", "worked_example", "documentation", "qa_answer", "model_answer", "paper"]
+)
 
 
 class CorpusError(ValueError):
