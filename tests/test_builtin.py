@@ -15,6 +15,7 @@ import pytest
 
 from assistant_core import analyst_code
 from assistant_core.backends import BACKENDS, Conversation, get_backend
+from assistant_core.backends.base import Turn
 from assistant_core.backends.builtin import (
     BuiltinAnalyst,
     Result,
@@ -25,10 +26,8 @@ from assistant_core.backends.builtin import (
 from assistant_core.data import EXAMPLE, make_dataset
 from assistant_core.events import Event
 from assistant_core.interpreter import Interpreter, shutdown_pool
-from assistant_core.runner import run_turn
+from assistant_core.runner import run_turn, verify_turn
 from assistant_core.stats import check
-from assistant_core.backends.base import Turn
-from assistant_core.runner import verify_turn
 
 
 def printed(text: str) -> object:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from assistant_core.backends.base import Conversation
+from assistant_core.backends.base import Conversation, Turn
 from assistant_core.data import EXAMPLE, make_dataset
 from assistant_core.events import (
     CodeDone,
@@ -25,10 +25,9 @@ from assistant_core.events import (
     Status,
     TextDelta,
 )
+from assistant_core.runner import verify_turn
 from assistant_core.stats import check
 from assistant_core.store import ShareUnavailable, Store
-from assistant_core.backends.base import Turn
-from assistant_core.runner import verify_turn
 
 ROOT = Path(__file__).resolve().parent.parent
 PNG = bytes.fromhex(

@@ -702,11 +702,11 @@ class Facts:
             return []
         out = []
         d = self._differences()
-        if group is None and self.design == "paired" and d is not None and len(d) >= 3:
-            if np.ptp(d) > 0:
-                result = stats.shapiro(d)
-                value = float(result.statistic if key == "statistic" else result.pvalue)
-                out.append(Candidate(value, "of the paired differences"))
+        paired = group is None and self.design == "paired" and d is not None and len(d) >= 3
+        if paired and d is not None and np.ptp(d) > 0:
+            result = stats.shapiro(d)
+            value = float(result.statistic if key == "statistic" else result.pvalue)
+            out.append(Candidate(value, "of the paired differences"))
         indices = [group] if group is not None else range(len(self.names))
         for i in indices:
             if i is None or i >= len(self.names):
