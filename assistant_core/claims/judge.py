@@ -160,6 +160,11 @@ class _Judge:
             return []
         if reading.of == "mean" and reading.group is not None and kind in ("ci_low", "ci_high"):
             return self._mean_interval(reading)
+        if kind in ("d", "g", "dz") and FAMILY.get(test) != "t":
+            # Cohen's d beside a rank test is still the groups' d
+            test = next(iter(facts.available("t")), test)
+        elif kind in ("eta2", "omega2") and FAMILY.get(test) not in ("anova",):
+            test = next(iter(facts.available("anova")), test)
         return facts.figure(test, kind, alt, reading.role, reading.level, reading.of, reading.group)
 
     def _mean_interval(self, reading: Reading) -> list[Candidate]:

@@ -1388,6 +1388,19 @@ class _Reader:
     def _label_ending(self, j: int) -> tuple[int, int, Label] | None:
         """(first token, last token, label) of the longest label phrase ending at token ``j``."""
         tokens = self.tokens
+        found = self._label_ending_any(j)
+        if found is None:
+            return None
+        start = tokens[found[0]].start
+        if start and self.text[start - 1] == "\\":
+            return None  # "\n" written out, not a label
+        inside = self._groups_between(max(0, start - 200), start + 1)
+        if any(g.start <= start < g.end for g in inside) and found[2].kind != "mean_difference":
+            return None  # a word of a group's name
+        return found
+
+    def _label_ending_any(self, j: int) -> tuple[int, int, Label] | None:
+        tokens = self.tokens
         if (
             j >= 2
             and tokens[j - 1].text == "-"
@@ -2065,6 +2078,9 @@ class _Reader:
                 continue
             if self._hypothetical_at(mention.start) and not has_figures:
                 continue
+            clause = self.text[self._clause_start(mention.start) : self._clause_end(mention.end)]
+            if re.search(r"(?i)\b(?:would|could|might)\s+(?:have\s+)?be\b|\bwould\b", clause):
+                continue  # "Welch's version would be the one to use": not the test used
             if re.match(r"\s*(?:=|\()", self.text[mention.end : mention.end + 2]) and (
                 self.text[mention.start : mention.end].isidentifier()
             ):
