@@ -239,7 +239,8 @@ class Answer:
 
     @property
     def outputs(self) -> list[str]:
-        return [cell.output for cell in self.cells]
+        """What each cell that printed something printed (claims' ``cell`` indexes these)."""
+        return [cell.output for cell in self.cells if cell.output.strip()]
 
 
 def answer_parts(events: Iterable[Any]) -> Answer:

@@ -270,9 +270,10 @@ def with_claims(
         return verification
     from assistant_core.claims import check_parts
 
-    cells = list(zip(message.get("code_cells") or [], message.get("outputs") or [], strict=False))
-    outputs = message.get("outputs") or []
-    cells += [("", output) for output in outputs[len(cells) :]]
+    if message.get("cells"):
+        cells = [(c.get("code") or "", c.get("output") or "") for c in message["cells"]]
+    else:  # stored before cells were kept: each output, with no code beside it
+        cells = [("", output) for output in message.get("outputs") or []]
     claims = check_parts(
         message.get("text") or "", cells, message.get("reported"), local_report, values
     )

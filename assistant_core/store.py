@@ -1299,8 +1299,9 @@ class Store:
         reported = None
         events = list(self.run_events(run.id))
         parts = answer_parts(events)
-        code_cells = [cell.code for cell in parts.cells]
-        outputs = [cell.output for cell in parts.cells]
+        code_cells = [cell.code for cell in parts.cells if cell.code]
+        outputs = parts.outputs
+        cells = [{"code": c.code, "output": c.output} for c in parts.cells if c.output.strip()]
         for item in events:
             if item.type == "image_output":
                 images.append(item.to_dict())
@@ -1330,6 +1331,7 @@ class Store:
             "finished": _iso(run.finished),
             "code_cells": code_cells,
             "outputs": outputs,
+            "cells": cells,
             "images": images,
             "files": files,
             "reported": reported,

@@ -10,7 +10,9 @@ database, a schema of its own in that database, dropped afterwards.
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -195,3 +197,17 @@ def store(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]
         yield opened
     finally:
         opened.close()
+
+
+_MARK_SUP = re.compile(r"<sup\b[^>]*>.*?</sup>", re.S)
+_TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
+_SUP_TEXT = re.compile(r"[✓✗?](?: [^\u202f\n]{0,30})?\u202f\d+")
+_PLAIN_MARK = re.compile(r" \[(?:[✓✗?][^\]]*?) \d+(?:; [✓✗?][^\]]*? \d+)*\]")
+
+
+def unmarked(text: str) -> str:
+    """Text as written, without the claims' marks (HTML spans and superscripts of the page and
+    the HTML report, or the ``[✓ 3]`` marks of the terminal and the Markdown report)."""
+    text = _MARK_SUP.sub("", text)
+    text = html.unescape(_TAG.sub("", text))
+    return _SUP_TEXT.sub("", _PLAIN_MARK.sub("", text))

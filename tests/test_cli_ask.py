@@ -82,7 +82,7 @@ def test_terminal_view_streams_text_code_and_verdict():
     assert out.startswith("Thread ")
     assert "──────── Python ────────" in out and "──────── output ────────" in out
     assert "Welch's t(14.78) = -6.71" in out
-    assert "The assistant used: Welch's t-test" in out
+    assert "The figures are those of Welch's t-test" in out
     assert "MISMATCH" not in out
 
 

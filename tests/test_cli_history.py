@@ -185,8 +185,8 @@ def test_history_shows_one_thread_whole(follow_up, thread_id, db):
     assert "Treatment A (n=10): 37.4, 35.8" in out
     assert out.count("════ You") == 2 and FOLLOW_UP in out
     assert "──────── Python ────────" in out and "[figure: image/png" in out
-    assert "The assistant used: Welch's t-test" in out
-    assert "The assistant used: Mann-Whitney U" in out
+    assert "The figures are those of Welch's t-test" in out
+    assert "The figures are those of the Mann-Whitney U test" in out
 
 
 @pytest.mark.parametrize(

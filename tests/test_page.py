@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.conftest import unmarked
+
 ROOT = Path(__file__).resolve().parent.parent
 SLEEP_1 = "0.7 -1.6 -0.2 -1.2 -0.1 3.4 3.7 0.8 0.0 2.0"
 SLEEP_2 = "1.9 0.8 1.1 0.1 -0.1 4.4 5.5 1.6 4.6 3.4"
@@ -25,7 +27,7 @@ def page_text(at: AppTest) -> str:
     """The page's Markdown, errors, warnings and headings, with Markdown escapes undone."""
     parts = [m.value for m in at.markdown] + [e.value for e in at.error]
     parts += [w.value for w in at.warning] + [s.value for s in at.subheader]
-    return re.sub(r"\\(.)", r"\1", "\n".join(parts))
+    return unmarked(re.sub(r"\\(.)", r"\1", "\n".join(parts)))
 
 
 def analyse(at: AppTest) -> AppTest:
@@ -167,7 +169,7 @@ def test_assistant_streams_and_every_figure_verifies(app):
     assert len(app.chat_message) == 2  # the question and the answer
     found = badges(app)
     assert found and all("green-badge" in b for b in found), found
-    assert "The assistant used **Welch's t-test**" in text
+    assert "figures are those of **Welch's t-test**" in text
 
 
 def test_follow_up_continues_the_conversation(app):
@@ -181,7 +183,7 @@ def test_follow_up_continues_the_conversation(app):
     assert len(app.chat_message) == 4
     text = page_text(app)
     assert "Student's t(18) = -6.71" in text
-    assert "The assistant used **Student's t-test**" in text  # the verdict names it
+    assert "figures are those of **Student's t-test**" in text  # the verdict names it
 
 
 def test_new_analysis_starts_a_new_conversation(app):

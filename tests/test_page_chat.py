@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from assistant_core.data import EXAMPLE, make_dataset
 from assistant_core.store import open_store
+from tests.conftest import unmarked
 from tests.fakes.chat_scripts import script_welch
 from tests.fakes.openai_server import FakeOpenAI
 
@@ -32,7 +33,7 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAI]:
 def page_text(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [e.value for e in at.error]
     parts += [c.value for c in at.caption] + [i.value for i in at.info]
-    return re.sub(r"\\(.)", r"\1", "\n".join(parts))
+    return unmarked(re.sub(r"\\(.)", r"\1", "\n".join(parts)))
 
 
 def with_chat_backend() -> AppTest:
@@ -53,9 +54,9 @@ def test_the_chat_backend_analyses_verifies_and_is_saved(fake):
     assert not at.exception, at.exception
     text = page_text(at)
     assert "Chat model qwen2.5-coder at 127.0.0.1" in text
-    assert "The assistant used **Welch's t-test**" in text
+    assert "figures are those of **Welch's t-test**" in text
     assert "mismatch" not in [b.label for b in at.get("badge")] if at.get("badge") else True
-    codes = [c.value for c in at.code]
+    codes = [c.value for c in at.code] + [unmarked(m.value) for m in at.markdown]
     assert any("stats.ttest_ind(a, b, equal_var=False)" in c for c in codes)
     assert any("Welch t = -6.7" in c for c in codes)  # the kernel's real output
     # the system prompt is the default profile's, the key went only to the chat server

@@ -76,7 +76,7 @@ def test_opening_a_thread_by_url_shows_it_whole_and_continues_it():
     assert at.text_area(key="analyse.values.0").value.startswith("37.4, 35.8, 39.3")
     text = page_text(at)
     assert "Welch's t(14.78) = -6.71" in text
-    assert "The assistant used **Welch's t-test**" in text or "Welch" in text
+    assert "figures are those of **Welch's t-test**" in text or "Welch" in text
     assert len(at.chat_message) == 2  # the question and its answer
     assert any(s.label == "Code and its output" for s in at.status)
     # a follow-up continues the same thread

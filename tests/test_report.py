@@ -56,7 +56,7 @@ from assistant_core.reporting import format_df, report_line
 from assistant_core.runner import run_turn
 from assistant_core.stats import check
 from assistant_core.store import open_store
-from tests.conftest import fresh_database
+from tests.conftest import fresh_database, unmarked
 
 NOW = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
 FOLLOW_UP = "also run a Mann-Whitney U test"
@@ -348,9 +348,9 @@ def test_every_question_code_cell_and_output_is_there_verbatim(thread, markdown,
     for cell in cells:
         assert ("python", cell if cell.endswith("\n") else cell + "\n") in fenced
         assert any(cell in pre for pre in pres)
-    for output in outputs:
-        assert ("text", output) in fenced
-        assert output in pres
+    for output in outputs:  # verbatim, with its claims marked
+        assert ("text", output) in [(lang, unmarked(body)) for lang, body in fenced]
+        assert output in [unmarked(pre) for pre in pres]
     assert FOLLOW_UP in Html(html_report).all_text
 
 
@@ -369,10 +369,12 @@ def test_every_figure_is_there(thread, markdown, html_report):
 def test_the_verdict_of_each_run_is_a_table(markdown, html_report):
     text = Html(html_report).all_text
     for document in (markdown, text):
-        assert "The assistant used: Welch's t-test" in document
-        assert "The assistant used: Mann-Whitney U" in document
-        assert "MISMATCH" in document  # the follow-up used another test than recommended
-    assert "| statistic | -6.7082574 | -6.7082574 | match |" in markdown
+        assert "The figures are those of Welch's t-test" in document
+        assert "The figures are those of the Mann-Whitney U test" in document
+        # the follow-up used another test than the one recommended: said, not a mismatch
+        assert "the local recommendation is Welch's t-test" in document
+        assert "MISMATCH" not in document
+    assert "| statistic | -6.71 | -6.7082574 | confirmed |" in markdown  # the prose first
 
 
 def test_the_data_hash_follows_the_recipe(thread, markdown, html_report):

@@ -28,6 +28,7 @@ from assistant_core.events import (
 from assistant_core.runner import verify_turn
 from assistant_core.stats import check
 from assistant_core.store import ShareUnavailable, Store
+from tests.conftest import unmarked
 
 ROOT = Path(__file__).resolve().parent.parent
 PNG = bytes.fromhex(
@@ -163,9 +164,10 @@ def test_the_shared_page_is_read_only_and_complete(store):
     assert at.title[0].value == "Treatment A vs Treatment B (n=10, 10)"
     assert "A read-only snapshot shared on" in text
     assert "Welch's t(14.78) = -6.71, p < .001" in text  # the local results
-    assert "The assistant used **Welch's t-test**" in text  # the verdict
+    assert "figures are those of **Welch's t-test**" in text  # the verdict
     assert any(CODE in c.value for c in at.code)  # the code, its output, its image
-    assert any("pvalue=7.557e-06" in c.value for c in at.code)
+    shown = [c.value for c in at.code] + [unmarked(m.value) for m in at.markdown]
+    assert any("pvalue=7.557e-06" in c for c in shown)  # the output, its claims marked
     assert len(at.get("imgs")) >= 1 or at.get("image")
     # nothing can be asked or run, and there is no assistant sidebar
     assert not at.chat_input and not at.text_area

@@ -96,9 +96,8 @@ def check_answer(
     """The claims of one answer (its events): the prose, each cell's output (read with the
     code that printed it), the structured figures."""
     answer = answer_parts(events)
-    return check_parts(
-        answer.text, [(c.code, c.output) for c in answer.cells], answer.reported, report, data
-    )
+    cells = [(c.code, c.output) for c in answer.cells if c.output.strip()]
+    return check_parts(answer.text, cells, answer.reported, report, data)
 
 
 def check_parts(
@@ -108,16 +107,14 @@ def check_parts(
     report: Mapping[str, Any] | Any,
     data: Sequence[Sequence[float]] | None = None,
 ) -> ClaimReport:
-    """The claims of an answer given as its prose, its cells (code, output) and the
-    structured figures: what :func:`check_answer` reads from events, and what a stored
-    analysis keeps."""
+    """The claims of an answer given as its prose, its cells that printed something (code,
+    output) and the structured figures: what :func:`check_answer` reads from events, and what
+    a stored analysis keeps. A claim's ``cell`` is the index of its output in ``cells``."""
     _check_length(text, "answer")
     facts = Facts(report, data)
     names = facts.names
     sources = [SourceText(read(text, "text", names))]
     for index, (code, output) in enumerate(cells):
-        if not output.strip():
-            continue
         output = output[:MAX_TEXT]
         sources.append(
             SourceText(read(output, "output", names, code), cell=index, calls=calls(code))

@@ -256,8 +256,28 @@ def html(text: str, numbered: Sequence[Numbered], *, pre: bool = False) -> str:
     body = "".join(parts)
     if pre:
         return f"<pre>{body}</pre>"
+    return _blocks(body)
+
+
+_FENCED = re.compile(r"(?ms)^[ \t]*(```|~~~)[^\n]*\n(.*?)(?:^[ \t]*\1[ \t]*$|\Z)")
+
+
+def _blocks(body: str) -> str:
+    """Escaped, marked prose as HTML blocks: fenced code as ``<pre>`` (a fence never closed
+    runs to the end), the rest as paragraphs."""
+    out = []
+    position = 0
+    for match in _FENCED.finditer(body):
+        out.append(_paragraphs(body[position : match.start()]))
+        out.append(f"<pre><code>{match.group(2).rstrip(chr(10))}</code></pre>")
+        position = match.end()
+    out.append(_paragraphs(body[position:]))
+    return "".join(out)
+
+
+def _paragraphs(body: str) -> str:
     paragraphs = [p for p in re.split(r"\n\s*\n", body) if p.strip()]
-    return "".join(f"<p>{p.replace(chr(10), '<br>')}</p>" for p in paragraphs)
+    return "".join(f"<p>{p.strip(chr(10)).replace(chr(10), '<br>')}</p>" for p in paragraphs)
 
 
 def plain(

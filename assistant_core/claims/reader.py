@@ -2052,6 +2052,10 @@ class _Reader:
         for mention in self.mentions:
             if mention.negated or mention.test is None or self._in_code(mention.start):
                 continue
+            before = self.text[mention.start - 1 : mention.start] if mention.start else ""
+            after = self.text[mention.end : mention.end + 1]
+            if re.match(r"[\w.]", before) or re.match(r"\w", after):
+                continue  # a part of an identifier: mannwhitneyu, mann_whitney_u, stats.levene
             start, end = self._sentence_span(mention.sentence)
             sentence = self.text[start:end]
             has_figures = mention.sentence in figure_sentences

@@ -7,6 +7,7 @@ disagree, the line shows the prose (what the reader takes away).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from assistant_core.claims.facts import Facts
@@ -97,9 +98,11 @@ def verification(report: ClaimReport, facts: Facts) -> Verification:
                 {"name": name, "reported": None, "local": None, "status": "not_reported"}
             )
             continue
+        bound = re.search(r"([<>≤≥])\s*(\S+)$", claim.reported)
+        shown: Any = f"{bound.group(1)} {bound.group(2)}" if bound else claim.value
         line: dict[str, Any] = {
             "name": name,
-            "reported": claim.value if claim.value is not None else claim.reported,
+            "reported": shown if shown is not None else claim.reported,
             "local": claim.expected if isinstance(claim.expected, int | float) else None,
             "status": _STATUS[claim.verdict],
             "source": claim.source,

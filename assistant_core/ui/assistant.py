@@ -83,8 +83,9 @@ class TurnView:
     def _end_cell(self) -> None:
         if self._cell is not None:
             self._cell.update(label="Code and its output", state="complete", expanded=False)
-            if self._output_slot is not None:
-                self._outputs.append((self._output_slot, "".join(self._output)))
+            output = "".join(self._output)
+            if self._output_slot is not None and output.strip():
+                self._outputs.append((self._output_slot, output))
             self._cell, self._output_slot = None, None
 
     def show(self, event: Event, *, live: bool = True) -> None:
