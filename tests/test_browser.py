@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -73,6 +74,21 @@ def test_bad_input_shows_message_and_keeps_text(streamlit_url, browser):
         context.close()
 
 
+CHECKED = "Checked, claim by claim"
+COVERAGE = re.compile(r"(\d+) claims \((\d+) numbers\): (\d+) confirmed, (\d+) contradicted")
+
+
+def assert_checked(body: str, *, at_least: int = 6) -> None:
+    """The answer was checked claim by claim: its coverage line is there, nothing is
+    contradicted, and at least ``at_least`` claims carry a confirmed mark (✓) in place."""
+    assert CHECKED in body, body[-2000:]
+    coverage = COVERAGE.search(body)
+    assert coverage, body[-2000:]
+    total, _numbers, confirmed, wrong = map(int, coverage.groups())
+    assert wrong == 0 and confirmed >= at_least, coverage.group(0)
+    assert body.count("✓") >= at_least  # the marks, on the figures themselves
+
+
 def analysed_example(browser, url):
     """A new browser context on the dashboard, the worked example loaded and analysed."""
     context, page = _page(browser, url)
@@ -92,17 +108,17 @@ def test_assistant_streams_and_the_verdict_panel_fills(streamlit_url, browser):
         partial_seen, deadline = False, time.monotonic() + 90
         while time.monotonic() < deadline:
             body = page.inner_text("body")
-            if "The assistant used" in body:
+            if CHECKED in body:
                 break
             partial_seen = partial_seen or "I am the built-in analyst" in body
             page.wait_for_timeout(50)
         assert partial_seen, "the answer appeared all at once, not streamed"
-        page.get_by_text("The assistant used").wait_for(timeout=30_000)
+        page.get_by_text(CHECKED).first.wait_for(timeout=30_000)
         settle(page)  # the verdict panel is drawn badge by badge: wait for the run's end
         body = page.inner_text("body")
         assert "Welch's t-test" in body
         assert "Welch's t(14.78) = -6.71, p < .001" in body
-        assert body.count("match") >= 6 and "mismatch" not in body
+        assert_checked(body)
         assert page.locator("[data-testid='stImage'] img").count() >= 1  # the analyst's plot
         assert "Traceback" not in body
     finally:
@@ -119,7 +135,7 @@ def test_stop_ends_the_run_and_keeps_what_arrived(streamlit_url, browser):
         settle(page)
         body = page.inner_text("body")
         assert "I am the built-in analyst" in body
-        assert "The assistant used" not in body  # no verdict for a stopped run
+        assert CHECKED not in body  # no verdict for a stopped run
         # the conversation goes on: a follow-up runs in the same (interrupted) interpreter
         box = page.get_by_placeholder("Ask a follow-up question")
         box.fill("use Student's t-test instead")

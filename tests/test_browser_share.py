@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import streamlit_server
 from tests.fakes.openai_server import FakeOpenAI
-from tests.test_browser import analysed_example, settle
+from tests.test_browser import CHECKED, analysed_example, assert_checked, settle
 
 pytestmark = pytest.mark.browser
 
@@ -44,7 +44,7 @@ def test_share_open_elsewhere_and_revoke(owner_server, browser):
         page.get_by_text("Built-in analyst (offline)").click()  # no paid run needed here
         settle(page)
         page.get_by_role("button", name="Ask the research assistant").click()
-        page.get_by_text("The assistant used").wait_for(timeout=90_000)
+        page.get_by_text(CHECKED).first.wait_for(timeout=90_000)
         settle(page)
         assert_no_keys(page)
         page.get_by_text("Read-only link for colleagues").click()
@@ -63,7 +63,8 @@ def test_share_open_elsewhere_and_revoke(owner_server, browser):
             settle(shared)
             body = shared.inner_text("body")
             assert "Welch's t(14.78) = -6.71, p < .001" in body  # the local results
-            assert "The assistant used" in body and "Welch's t-test" in body  # the verdict
+            assert_checked(body)  # the verdict, claim by claim
+            assert "Welch's t-test" in body
             assert "I am the built-in analyst" in body  # the conversation
             image = shared.locator("[data-testid='stImage'] img").first
             image.wait_for(state="attached", timeout=30_000)  # the analyst's plot

@@ -6,13 +6,13 @@ import re
 
 import pytest
 
-from tests.test_browser import analysed_example, settle
+from tests.test_browser import CHECKED, analysed_example, assert_checked, settle
 
 pytestmark = pytest.mark.browser
 
 
 def wait_for_verdict(page) -> None:
-    page.get_by_text("The assistant used").wait_for(timeout=90_000)
+    page.get_by_text(CHECKED).first.wait_for(timeout=90_000)
     settle(page)
 
 
@@ -33,7 +33,7 @@ def test_reload_history_open_and_follow_up(streamlit_url, browser):
         body = page.inner_text("body")
         assert "Welch's t(14.78) = -6.71, p < .001" in body  # the local results
         assert "I am the built-in analyst" in body  # the streamed answer
-        assert body.count("match") >= 6 and "mismatch" not in body  # the verdicts
+        assert_checked(body)  # the verdicts, in place
         page.locator("[data-testid='stImage'] img").first.wait_for(state="attached", timeout=30_000)
         assert page.get_by_label("Values of group 1").input_value().startswith("37.4, 35.8")
 
@@ -54,7 +54,10 @@ def test_reload_history_open_and_follow_up(streamlit_url, browser):
         box.press("Enter")
         page.get_by_text(re.compile(r"Mann-Whitney U = ")).first.wait_for(timeout=90_000)
         settle(page)
-        assert "Traceback" not in page.inner_text("body")
+        body = page.inner_text("body")
+        assert "Traceback" not in body
+        # each answer keeps its own claims: the first and the follow-up are both checked
+        assert body.count(CHECKED) >= 2, body[-3000:]
     finally:
         context.close()
 

@@ -227,7 +227,11 @@ class Facts:
             if t is None or df is None or md is None or t == 0:
                 continue
             out[key] = {"t": t, "df": df, "md": md, "se": abs(md / t)}
-        if len(self.groups) == 2 and not {"student_t", "welch_t"} & set(out):
+        if (
+            len(self.groups) == 2
+            and self.design != "paired"
+            and not {"student_t", "welch_t"} & set(out)
+        ):
             out.update(self._summary_t_tests())
         return out
 

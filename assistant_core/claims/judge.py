@@ -243,6 +243,18 @@ class _Judge:
         if clash is not None:
             return clash
         expected = found[0].value
+        if (
+            reading.kind in ("ci_low", "ci_high")
+            and reading.of in ("d", "g", "dz")
+            and abs(written.value - expected) <= 0.02 + 0.02 * abs(expected)
+        ):
+            # effect-size intervals differ by method (noncentral t, normal approximation)
+            return _Outcome(
+                "unchecked",
+                None,
+                f"the interval of {reading.of} depends on its method; the local one (noncentral "
+                f"t) gives {_fmt(expected, written)}",
+            )
         about = self._about(reading, test, alt)
         reason = f"{about} gives {_fmt(expected, written)}, not {written.shown}"
         error = False
@@ -643,12 +655,12 @@ class _Judge:
 
     def _decision(self, reading: Reading, p: float, alpha: float, about: str) -> _Outcome:
         significant = p < alpha
-        said = "significant" if reading.polarity else "not significant"
         relation = "<" if significant else "≥"
         expected = f"p = {_fmt(p)} {relation} α = {alpha:g}"
         if bool(reading.polarity) == significant:
             return _Outcome("confirmed", expected, f"{about}: {expected}")
-        return _Outcome("contradicted", expected, f"{about}: {expected}, so it is not {said}", True)
+        truth = "significant" if significant else "not significant"
+        return _Outcome("contradicted", expected, f"{about}: {expected}, so it is {truth}", True)
 
     def _assumption_named(self, s: int, reading: Reading) -> str | None:
         read = self.sources[s].read
@@ -876,6 +888,26 @@ class _Judge:
                     break
         if not ps:
             return _Outcome("unchecked", None, "no p value to check it by")
+        # the nearest p first: R prints each test's p just before its alternative
+        ps = sorted(ps, key=lambda r: (r.start > reading.start, abs(r.start - reading.start)))
+        if said in _ONE_SIDED and self._subtracted_in_reverse(read.mapped.text, reading.start):
+            said_local = "greater" if said == "less" else "less"
+            return self._sided_as(s, read, ps, said_local, said)
+        return self._sided_as(s, read, ps, said, said)
+
+    def _subtracted_in_reverse(self, text: str, offset: int) -> bool:
+        """Whether the output just before says the second group minus the first (R's
+        ``data:  y - x``), so that a one-sided direction is the mirror of the local one."""
+        names = self.facts.names
+        if len(names) != 2:
+            return False
+        lines = re.findall(r"(?m)^data:\s+(.+?)\s+(?:-|and)\s+(.+?)\s*$", text[:offset])
+        if not lines:
+            return False
+        first, second = lines[-1]
+        return (first.strip(), second.strip()) == (names[1], names[0])
+
+    def _sided_as(self, s: int, read: Any, ps: list[Reading], said: str, shown: str) -> _Outcome:
         wanted = (
             ["two-sided"]
             if said == "two-sided"
@@ -886,7 +918,7 @@ class _Judge:
             block = read.blocks[p.block] if p.block is not None else None
             test = self.choice_for(s, block).test
             if any(self.number(p, test, alt).verdict == "confirmed" for alt in wanted):
-                return _Outcome("confirmed", said, f"the p value {p.shown} is {said}")
+                return _Outcome("confirmed", shown, f"the p value {p.shown} is {shown}")
         for p in ps:
             block = read.blocks[p.block] if p.block is not None else None
             test = self.choice_for(s, block).test
@@ -894,7 +926,7 @@ class _Judge:
                 if self.number(p, test, alt).verdict == "confirmed":
                     side = "two-sided" if alt == "two-sided" else f"one-sided ({alt})"
                     return _Outcome(
-                        "contradicted", side, f"the p value {p.shown} is {side}, not {said}"
+                        "contradicted", side, f"the p value {p.shown} is {side}, not {shown}"
                     )
         return _Outcome("unchecked", None, "the p values beside it fit neither sidedness")
 

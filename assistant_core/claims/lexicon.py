@@ -259,6 +259,19 @@ CI_BOUND_HEADINGS = {
 }
 
 
+# Phrases that end in a label's word but name something else: the variance of a rank sum
+# (R's and rigr's wilcoxon print it), a value under the null hypothesis.
+_NOT_LABELS = re.compile(
+    r"(?i)^(?:(?:un)?adjusted\s+variance|adjustment\s+for\s+ties|hypothesi[sz]ed\s+\w+"
+    r"|null\s+(?:value|median|mean|difference)|expected\s+(?:rank\s+sum|value))$"
+)
+
+
+def not_a_label(phrase: str) -> bool:
+    """Whether a phrase ends in a label's word but is not that label (``adjusted variance``)."""
+    return bool(_NOT_LABELS.match(re.sub(r"\s+", " ", phrase.strip().strip(":").strip())))
+
+
 def label_of(phrase: str) -> Label | None:
     """The meaning of a label phrase, or None when it is not a label."""
     phrase = re.sub(r"\s+", " ", phrase.strip().strip(":").strip())
@@ -292,6 +305,8 @@ TEST_NAMES: tuple[tuple[re.Pattern[str], str | None, str], ...] = tuple(
         ),
         (
             r"student'?s?\s+(?:two[- ]sample\s+|independent[- ]samples?\s+|unpaired\s+)?t\b"
+            r"(?![- ]?tests?\s+(?:for|of|on)\s+(?:paired|dependent|related|matched))"
+            r"(?!\s*(?:cdf|pdf|distribution|quantile|table|critical))"
             r"|equal_var\s*=\s*true\b|var\.equal\s*=\s*t(?:rue)?\b"
             r"|t[- ]test\s+(?:assuming|with)\s+equal\s+variances?|pooled[- ]variances?\s+t\b"
             r"|(?m:^\s*two\s+sample\s+t-test)",
@@ -301,7 +316,9 @@ TEST_NAMES: tuple[tuple[re.Pattern[str], str | None, str], ...] = tuple(
         (
             r"paired[- ](?:samples?[- ])?t\b|paired\s+(?:samples?\s+)?student'?s\s+t\b"
             r"|ttest_rel|paired\s*=\s*true\b|dependent[- ]samples?\s+t\b|paired_t_test|paired_ttest"
-            r"|repeated[- ]measures\s+t\b|matched[- ]pairs?\s+t\b|paired\s+t[- ]test",
+            r"|repeated[- ]measures\s+t\b|matched[- ]pairs?\s+t\b|paired\s+t[- ]test"
+            r"|student'?s?\s+t[- ]?tests?\s+(?:for|of|on)\s+(?:paired|dependent|related|matched)"
+            r"\s+(?:samples?|data|observations)",
             "paired_t",
             "t",
         ),

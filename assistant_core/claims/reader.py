@@ -33,6 +33,7 @@ from assistant_core.claims.lexicon import (
     TEST_NAMES,
     Label,
     label_of,
+    not_a_label,
 )
 from assistant_core.claims.tables import Cell, find_cells
 from assistant_core.claims.tokens import Token, sentences, tokenize
@@ -536,6 +537,8 @@ class _Reader:
         self._respectively()
         self._sticky_groups()
         self._pair_scopes()
+        self._effect_intervals()
+        self.readings = [r for r in self.readings if not self._assumed(r)]
         self.readings = [r for r in self.readings if not self._threshold(r)]
         self._statements()
         self.readings.sort(key=lambda r: (r.start, r.end))
@@ -1204,6 +1207,32 @@ class _Reader:
             self._add("ci_low", a, label="interval", of=of, group=prior.group, pair=prior.pair)
             self._add("ci_high", b, label="interval", of=of, group=prior.group, pair=prior.pair)
 
+    def _assumed(self, reading: Reading) -> bool:
+        """A value assumed, not found: "Assuming moderate correlation r ≈ 0.5"."""
+        if reading.written is None or reading.kind in (
+            "n",
+            "df",
+            "conclusion",
+            "test",
+            "sidedness",
+        ):
+            return False
+        line_start = self.text.rfind("\n", 0, reading.start) + 1
+        before = self.text[max(line_start, reading.start - 60) : reading.start]
+        return bool(_ASSUMED.search(before))
+
+    def _effect_intervals(self) -> None:
+        """An interval printed right under an effect size (``d estimate: -0.35``, then ``95
+        percent confidence interval:``, ``lower upper``) is the effect size's interval."""
+        ordered = sorted(self.readings, key=lambda r: r.start)
+        for index, reading in enumerate(ordered):
+            if reading.kind not in ("ci_low", "ci_high") or reading.of is not None:
+                continue
+            before = [r for r in ordered[:index] if r.kind not in ("ci_level", "ci_low")]
+            if before and before[-1].kind in ("d", "g", "dz"):
+                if reading.start - before[-1].end < 120:
+                    reading.of = before[-1].kind
+
     def _in_expression(self, i: int) -> bool:
         """Whether the number at ``i`` is the first term of an expression (``60-56``,
         ``12.69 - 10.77``, ``1.92 / 0.19``): then it is not the value of the label before."""
@@ -1434,6 +1463,8 @@ class _Reader:
             if any(self.sentence[first + k] != self.sentence[j] for k in range(width)):
                 continue
             phrase = self.text[words[0].start : words[-1].end]
+            if not_a_label(phrase):
+                return None
             label = label_of(phrase)
             if label is not None:
                 return first, j, label
@@ -1894,6 +1925,18 @@ class _Reader:
                 continue
             if self._hypothetical_at(start) or self._in_code(start):
                 continue
+            span = self._sentence_span(self._sentence_at(start))
+            if _HYPOTHESIS_STATED.match(self.text, span[0]):
+                continue  # "H1: the exams are significantly different" states, not claims
+            if _CODE_CONDITIONAL.match(self.text, end):
+                continue  # decision = "reject" if p < alpha else ...: code, not a claim
+            line_start = self.text.rfind("\n", 0, start) + 1
+            if (
+                word.startswith("decision")
+                and re.search(r"['\"]", word)
+                and (self.text[line_start:start].isspace())
+            ):
+                continue  # an indented assignment in an if/else: code, not a claim
             sentence = self._sentence_at(start)
             key = (sentence, clause_start)
             if key in claimed:
@@ -2580,6 +2623,7 @@ _CONCLUSION = re.compile(
     r"|(?:no|insufficient|not\s+enough|little|strong|some|sufficient)\s+(?:statistical\s+)?"
     r"evidence)"
 )
+_CODE_CONDITIONAL = re.compile(r"""['"]?\s+if\s+\w""")
 _NEGATIVE_CONCLUSION = re.compile(
     r"(?i)^(?:not\s|non|in(?=significant)|n\.s\.|no\s|fail|"
     r"insufficient|not enough|little|do(?:es)? not|did not|cannot|"
@@ -2603,6 +2647,11 @@ _CONDITIONAL = re.compile(
 _CONDITIONAL_START = re.compile(
     r"(?i)^[\s>*#-]*(?:\d+[.)]\s*)?(?:if|when|whenever|unless|should|suppose|assuming|in\s+case)\b"
 )
+_ASSUMED = re.compile(
+    r"(?i)\b(?:assum(?:e|es|ed|ing)|suppos(?:e|ing))\b(?!\s+(?:equal|unequal|normal|independen))"
+    r"[^.;\n]*$"
+)
+_HYPOTHESIS_STATED = re.compile(r"\s*[-*]?\s*\*?H\*?(?:_\{?[01aA]\}?|[01₀₁aA])\*?\s*[:=]")
 _HYPOTHETICAL = re.compile(
     r"(?i)\b(?:if|unless|whenever)\b"
     r"|\b(?:would|could|might)\s+(?:have\s+)?(?:be|been|have|indicate|suggest|mean|perform|make|use|prefer|choose|"
@@ -2610,6 +2659,11 @@ _HYPOTHETICAL = re.compile(
     r"|\bwhether\b"
     r"|\b(?:to\s+(?:determine|test|assess|see|check)|hypothes[ie]s?\s*:)|\bH[01₀₁]\s*:"
     r"|\bnull hypothesis\s+(?:is|states|says)\b|\balternative hypothesis\s+(?:is|states|says)\b"
+    # a hypothesis stated (*H*_{1}: ...), a procedure ("required to reject", "reject or do
+    # not reject", "the probability of error in rejecting"), a value assumed
+    r"|\b(?:required|needed|necessary|enough|sufficient|in\s+order)\s+to\b"
+    r"|\b(?:reject|accept|retain)\s+or\s*$|\b(?:erred|error|risk)\s+in\b"
+    r"|\b(?:assum(?:e|ing)|suppos(?:e|ing))\b(?!\s+(?:equal|unequal|normal|independen))"
 )
 _UP_WORDS = frozenset(
     [

@@ -91,7 +91,11 @@ def verification(report: ClaimReport, facts: Facts) -> Verification:
     figures.append(entry)
     family = FAMILY.get(base or "")
     claims = _main_claims(report)
+    variant = report.variant or ""
+    infinite = "ci_low" if "less" in variant else "ci_high" if "greater" in variant else None
     for name, kinds in KEY_FIGURES.get(family or "", ()):
+        if name == infinite:
+            continue  # a one-sided interval's open end is infinite: nothing to report
         claim = _pick(claims, kinds, name)
         if claim is None:
             figures.append(
