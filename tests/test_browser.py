@@ -84,7 +84,7 @@ def assert_checked(body: str, *, at_least: int = 6) -> None:
     assert CHECKED in body, body[-2000:]
     coverage = COVERAGE.search(body)
     assert coverage, body[-2000:]
-    total, _numbers, confirmed, wrong = map(int, coverage.groups())
+    _total, _numbers, confirmed, wrong = map(int, coverage.groups())
     assert wrong == 0 and confirmed >= at_least, coverage.group(0)
     assert body.count("✓") >= at_least  # the marks, on the figures themselves
 

@@ -1229,9 +1229,9 @@ class _Reader:
             if reading.kind not in ("ci_low", "ci_high") or reading.of is not None:
                 continue
             before = [r for r in ordered[:index] if r.kind not in ("ci_level", "ci_low")]
-            if before and before[-1].kind in ("d", "g", "dz"):
-                if reading.start - before[-1].end < 120:
-                    reading.of = before[-1].kind
+            near = before and reading.start - before[-1].end < 120
+            if near and before[-1].kind in ("d", "g", "dz"):
+                reading.of = before[-1].kind
 
     def _in_expression(self, i: int) -> bool:
         """Whether the number at ``i`` is the first term of an expression (``60-56``,
