@@ -2637,8 +2637,8 @@ _NOT_CONCLUSION = re.compile(
     r"(?i)\s*(?:level|threshold|cut-?off|criterion|figures|digits|test(?:ing)?\s+(?:of|for))\b"
 )
 _NOT_CONCLUSION_BEFORE = re.compile(
-    r"(?i)(?:level\s+of|test(?:s|ing)?\s+(?:of|for)|to\s+(?:assess|determine|test|see|check)"
-    r"(?:\s+\w+){0,3}|whether|if)\s*(?:\w+\s+){0,3}$"
+    r"(?i)\b(?:level\s+of|test(?:s|ing)?\s+(?:of|for)|to\s+(?:assess|determine|test|see|check)"
+    r"(?:\s+\w+){0,3}|whether|if)\s+(?:\w+\s+){0,3}$"
 )
 _CONDITIONAL = re.compile(
     r"(?i)\b(?:if|unless|whenever|would|only\s+(?:if|when)|in\s+case|should\s+it|threshold|"
