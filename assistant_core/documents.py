@@ -9,6 +9,7 @@ message that says what is wrong with which file.
 from __future__ import annotations
 
 import io
+import logging
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
@@ -110,11 +111,16 @@ def _pdf(data: bytes, name: str) -> Document:
         from pypdf.errors import PdfReadError
     except ImportError as exc:  # pragma: no cover - pypdf is a requirement
         raise DataError("Reading PDF files needs the pypdf package (pip install pypdf).") from exc
+    log = logging.getLogger("pypdf")
+    level = log.level
+    log.setLevel(logging.CRITICAL)  # its warnings would reach the terminal; ours say it once
     try:
         reader = PdfReader(io.BytesIO(data))
         pages = [page.extract_text() or "" for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise DataError(f"{name} is not a PDF that can be read: {exc}.") from exc
+    finally:
+        log.setLevel(level)
     if not any(p.strip() for p in pages):
         raise DataError(
             f"{name} has no text layer to read (a scanned PDF?): nothing in it can be checked."

@@ -294,6 +294,17 @@ class _Judge:
                 )
         return False
 
+    def _reported_with_df_and_p(self, reading: Reading) -> bool:
+        for source in self.sources:
+            read = source.read
+            if reading.block is None or reading.block >= len(read.blocks):
+                continue
+            if not any(r is reading for r in read.readings):
+                continue
+            kinds = {read.readings[i].kind for i in read.blocks[reading.block].readings}
+            return "df" in kinds and "p_value" in kinds
+        return False
+
     def _symbol_clash(self, reading: Reading, test: str | None, alt: str) -> _Outcome | None:
         """A one-letter symbol used for something else ("d = 10", the degrees of freedom):
         when the number is exactly another figure of the same result, it is not judged as
@@ -303,6 +314,8 @@ class _Judge:
             return None
         if reading.kind not in ("d", "g", "r_effect", "t", "z", "U", "W", "H", "F", "n", "mean"):
             return None
+        if reading.kind in ("t", "z", "F", "H") and self._reported_with_df_and_p(reading):
+            return None  # "t(17.78) = -1.74, p = .08" is the test's own statistic, judged so
         for kind in ("critical", "df", "n", "t", "mean_difference"):
             if kind == reading.kind:
                 continue

@@ -1297,6 +1297,13 @@ class _Reader:
             if tok.text == "(" and j == i - 1:
                 j -= 1
                 continue
+            in_name = [g for g in self.groups if g.start < tok.start < g.end]
+            if tok.kind == "num" and in_name:
+                # the number in a group's name: "the mean of drug 1 was 0.75"
+                group = in_name[-1].group if group is None else group
+                j -= 1
+                skipped += 1
+                continue
             if tok.text == "," and j == i - 1 and j >= 1 and tokens[j - 1].kind == "word":
                 if label_of(tokens[j - 1].text) is None:
                     return None
