@@ -54,7 +54,13 @@ from assistant_core.events import (
 from assistant_core.interpreter import Interpreter, shutdown_pool
 from assistant_core.runner import run_turn
 from assistant_core.stats import check
-from tests.fakes.chat_scripts import WELCH_CODE, WELCH_TEXT, script_welch
+from tests.fakes.chat_scripts import (
+    WELCH_CODE,
+    WELCH_TEXT,
+    WRONG_P_FIGURES,
+    WRONG_P_TEXT,
+    script_welch,
+)
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.openai_streams import chat_stream
 
@@ -188,7 +194,7 @@ def test_welch_analysis_runs_locally_and_verifies(
     reports its figures with report_results, and every figure verifies."""
     caplog.set_level(logging.DEBUG)
     data = example()
-    script_welch(fake, data)
+    script_welch(fake)
     conversation = Conversation(dataset=data)  # no interpreter: one is taken on first use
     try:
         events = list(
@@ -293,6 +299,39 @@ def test_code_streams_as_it_is_written_even_in_tiny_fragments(
     output = "".join(e.logs for e in of_type(events, "code_output"))
     assert output == "tab\there caf\u00e9 \u2603 \U0001f600 8\nline1\nline2\n"
     assert events[-1].state == "completed"
+
+
+def test_a_wrong_p_in_the_answer_is_contradicted_where_it_is_written(
+    fake: FakeOpenAI, make_backend: MakeBackend
+) -> None:
+    """The model's code prints the right p; its report and its prose say p = 0.0312 (a
+    seeded error). The prose claim and the reported figure are contradicted with the right
+    value; the printed output is confirmed."""
+    data = example()
+    script_welch(fake, figures=WRONG_P_FIGURES, text=WRONG_P_TEXT)
+    conversation = Conversation(dataset=data)
+    try:
+        events = list(
+            run_turn(make_backend(), conversation, QUESTION, local_report=check(data).to_dict())
+        )
+    finally:
+        if conversation.interpreter is not None:
+            conversation.interpreter.close()
+    verdict = events[-1]
+    assert verdict.type == "verification"
+    wrong = [c for c in verdict.claims if c["verdict"] == "contradicted"]
+    where = {(c["source"], c["kind"]) for c in wrong}
+    assert ("text", "p_value") in where and ("report", "p_value") in where, (
+        joined_text(events),
+        [(c["source"], c["kind"], c["reported"], c["verdict"]) for c in verdict.claims],
+    )
+    assert ("text", "conclusion") not in where  # 7.6e-06 is significant too: that one is right
+    text_p = next(c for c in wrong if c["source"] == "text" and c["kind"] == "p_value")
+    assert text_p["reported"].endswith("0.0312") and text_p["expected"] < 1e-4
+    printed = [c for c in verdict.claims if c["source"] == "output" and c["kind"] == "p_value"]
+    assert printed and all(c["verdict"] == "confirmed" for c in printed)
+    statuses = {f["name"]: f["status"] for f in verdict.figures}
+    assert statuses["p_value"] == "mismatch" and statuses["statistic"] == "match"
 
 
 def test_two_tool_calls_in_one_turn_run_in_order(

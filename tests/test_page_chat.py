@@ -45,7 +45,7 @@ def with_chat_backend() -> AppTest:
 
 
 def test_the_chat_backend_analyses_verifies_and_is_saved(fake):
-    script_welch(fake, make_dataset(EXAMPLE))
+    script_welch(fake)
     at = with_chat_backend()
     assert "Model `qwen2.5-coder` at 127.0.0.1" in page_text(at)
     at.button(key="analyse.example").click().run()

@@ -86,7 +86,7 @@ def test_openai_continues_the_same_remote_conversation_and_container(store, fake
 
 def test_chat_sends_the_history_and_reruns_the_earlier_code(store, fake):
     dataset = make_dataset(EXAMPLE)
-    script_welch(fake, dataset)
+    script_welch(fake)
     options = {"api_key": fake.api_key, "base_url": fake.base_url, "model": "qwen", "environ": {}}
     backend = ChatBackend(**options)
     conversation = Conversation(dataset)

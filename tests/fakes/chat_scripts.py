@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant_core.stats import check
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.openai_streams import chat_stream
 
-__all__ = ["WELCH_CODE", "WELCH_TEXT", "script_welch", "welch_figures"]
+__all__ = [
+    "WELCH_CODE",
+    "WELCH_FIGURES",
+    "WELCH_TEXT",
+    "WRONG_P_FIGURES",
+    "WRONG_P_TEXT",
+    "script_welch",
+]
 
 WELCH_CODE = (
     "from scipy import stats\n"
@@ -26,29 +32,41 @@ WELCH_TEXT = (
 )
 
 
-def welch_figures(dataset) -> dict[str, Any]:
-    """What the scripted model reports: the figures its code computed (Welch, A minus B)."""
-    local = check(dataset).to_dict()
-    welch = local["tests"]["welch_t"]
-    return {
-        "test": "welch_t",
-        "alternative": "two-sided",
-        "statistic": welch["statistic"],
-        "df": welch["df"],
-        "df_between": None,
-        "df_within": None,
-        "p_value": welch["p_value"],
-        "ci_low": welch["ci_low"],
-        "ci_high": welch["ci_high"],
-        "ci_level": 0.95,
-        "mean_difference": welch["mean_difference"],
-        "effect_size_name": "cohens_d",
-        "effect_size": local["effect_sizes"]["cohens_d"],
-    }
+# What the scripted model reports for the worked example: fixed numbers, written as a model
+# writes them (R: t.test(A, B) -> t = -6.7083, df = 14.78, p-value = 7.557e-06, 95 percent CI
+# -16.174 -8.366, mean difference -12.27; Cohen's d with the average variance, -3.00). They are
+# not computed here with the code the verdict compares against, so a wrong one is caught.
+WELCH_FIGURES: dict[str, Any] = {
+    "test": "welch_t",
+    "alternative": "two-sided",
+    "statistic": -6.7083,
+    "df": 14.78,
+    "df_between": None,
+    "df_within": None,
+    "p_value": 7.557e-06,
+    "ci_low": -16.174,
+    "ci_high": -8.366,
+    "ci_level": 0.95,
+    "mean_difference": -12.27,
+    "effect_size_name": "cohens_d",
+    "effect_size": -3.0,
+}
+# A model that got the p wrong in what it reports and in what it writes (a seeded error).
+WRONG_P_FIGURES: dict[str, Any] = WELCH_FIGURES | {"p_value": 0.0312}
+WRONG_P_TEXT = (
+    "I used Welch's t-test because the variances may differ. The difference is statistically "
+    "significant (p = 0.0312)."
+)
 
 
-def script_welch(fake: FakeOpenAI, dataset, **stream_kw: Any) -> None:
-    """Three rounds: plan + code; report_results; the closing text."""
+def script_welch(
+    fake: FakeOpenAI,
+    *,
+    figures: dict[str, Any] = WELCH_FIGURES,
+    text: str = WELCH_TEXT,
+    **stream_kw: Any,
+) -> None:
+    """Three rounds: plan + code; report_results (``figures``); the closing ``text``."""
     fake.script_chat(
         chat_stream(
             "I will compare the groups with Welch's t-test.",
@@ -60,8 +78,8 @@ def script_welch(fake: FakeOpenAI, dataset, **stream_kw: Any) -> None:
     fake.script_chat(
         chat_stream(
             None,
-            tool_calls=[{"name": "report_results", "arguments": welch_figures(dataset)}],
+            tool_calls=[{"name": "report_results", "arguments": figures}],
             completion_id="chatcmpl-two",
         )
     )
-    fake.script_chat(chat_stream(WELCH_TEXT, completion_id="chatcmpl-three"))
+    fake.script_chat(chat_stream(text, completion_id="chatcmpl-three"))
