@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from assistant_core.data import EXAMPLE, make_dataset
 from assistant_core.store import open_store
 from tests.conftest import unmarked
 from tests.fakes.chat_scripts import script_welch
