@@ -31,6 +31,7 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.bench_check
+	$(PY) -m benchmarks.bench_claims
 	$(PY) -m benchmarks.bench_csv
 	$(PY) -m benchmarks.bench_interpreter
 	$(PY) -m benchmarks.bench_assistant

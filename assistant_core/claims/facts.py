@@ -112,6 +112,7 @@ class Facts:
         self.data = [np.asarray(v, dtype=float) for v in data] if data is not None else None
         if self.data is not None and len(self.data) != len(self.groups):
             self.data = None
+        self._rank_sum_cache: dict[str, list[Candidate]] = {}
 
     # ------------------------------------------------------------------ groups
 
@@ -567,6 +568,20 @@ class Facts:
         out: list[Candidate] = []
         if alt == self.alternative and local is not None:
             out.append(Candidate(local))
+        computed = self._rank_sum_ps(alt)
+        if not out and computed:  # the first is the p itself, with no convention to name
+            return [Candidate(computed[0].value), *computed[1:]]
+        return out + computed
+
+    def _rank_sum_ps(self, alt: str) -> list[Candidate]:
+        """The rank-sum test's p by each method scipy has (computed once per sidedness)."""
+        cached = self._rank_sum_cache.get(alt)
+        if cached is None:
+            cached = self._rank_sum_cache[alt] = self._compute_rank_sum_ps(alt)
+        return cached
+
+    def _compute_rank_sum_ps(self, alt: str) -> list[Candidate]:
+        out: list[Candidate] = []
         if self.data is None:
             return out
         x, y = self.data[0], self.data[1]
@@ -590,7 +605,7 @@ class Facts:
             except (ValueError, FloatingPointError):
                 continue
             if math.isfinite(p):
-                out.append(Candidate(p, note if out else None))
+                out.append(Candidate(p, note))
         return out
 
     def _rank_sum_z(self) -> list[float]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 __all__ = [
     "FAMILY",
@@ -267,11 +268,13 @@ _NOT_LABELS = re.compile(
 )
 
 
+@lru_cache(maxsize=4096)
 def not_a_label(phrase: str) -> bool:
     """Whether a phrase ends in a label's word but is not that label (``adjusted variance``)."""
     return bool(_NOT_LABELS.match(re.sub(r"\s+", " ", phrase.strip().strip(":").strip())))
 
 
+@lru_cache(maxsize=8192)
 def label_of(phrase: str) -> Label | None:
     """The meaning of a label phrase, or None when it is not a label."""
     phrase = re.sub(r"\s+", " ", phrase.strip().strip(":").strip())

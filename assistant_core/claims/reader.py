@@ -22,6 +22,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from assistant_core.claims.code import calls
 from assistant_core.claims.lexicon import CI_BOUND_HEADINGS as _CI_HEADINGS
@@ -361,8 +362,10 @@ def _aliases(names: Sequence[str]) -> list[list[str]]:
     return out
 
 
-def _group_mentions(text: str, names: Sequence[str]) -> list[_GroupMention]:
-    found: list[tuple[int, int, int]] = []
+@lru_cache(maxsize=64)
+def _alias_patterns(names: tuple[str, ...]) -> tuple[tuple[int, re.Pattern[str], bool], ...]:
+    """Each group's aliases as compiled patterns: (group index, pattern, short alias)."""
+    out = []
     for index, aliases in enumerate(_aliases(names)):
         for alias in aliases:
             short = len(alias) <= 2
@@ -377,10 +380,26 @@ def _group_mentions(text: str, names: Sequence[str]) -> list[_GroupMention]:
                 pattern = re.compile(
                     rf"(?<![\w-]){re.escape(alias)}(?![\w-]|'(?:s\s+)?[a-rt-z])", flags
                 )
-            for match in pattern.finditer(text):
-                if short and _is_article(text, match):
-                    continue
-                found.append((match.start(), match.end(), index))
+            out.append((index, pattern, short))
+    return tuple(out)
+
+
+def _group_mentions(text: str, names: Sequence[str]) -> list[_GroupMention]:
+    """Where the groups are named in a text. Short texts (a table's headings and row labels,
+    read again for each cell) are remembered; a whole answer is read afresh."""
+    if len(text) <= 200:
+        return list(_group_mentions_of(text, tuple(names)))
+    return list(_group_mentions_of.__wrapped__(text, tuple(names)))
+
+
+@lru_cache(maxsize=4096)
+def _group_mentions_of(text: str, names: tuple[str, ...]) -> tuple[_GroupMention, ...]:
+    found: list[tuple[int, int, int]] = []
+    for index, pattern, short in _alias_patterns(names):
+        for match in pattern.finditer(text):
+            if short and _is_article(text, match):
+                continue
+            found.append((match.start(), match.end(), index))
     numbered = {}
     for index, name in enumerate(names):
         digits = re.findall(r"\d+", name)
@@ -402,7 +421,7 @@ def _group_mentions(text: str, names: Sequence[str]) -> list[_GroupMention]:
         if start >= end:
             kept.append(_GroupMention(start, stop, index))
             end = stop
-    return kept
+    return tuple(kept)
 
 
 def _is_article(text: str, match: re.Match[str]) -> bool:
@@ -829,11 +848,12 @@ class _Reader:
 
     def _cell(self, cell: Cell, kind: str, label_text: str, **fields: object) -> None:
         first = self._token_at(cell.start)
-        numbers = [
-            i
-            for i in range(first, len(self.tokens))
-            if self.tokens[i].start < cell.end and self.tokens[i].kind == "num"
-        ]
+        numbers = []
+        for i in range(first, len(self.tokens)):
+            if self.tokens[i].start >= cell.end:
+                break
+            if self.tokens[i].kind == "num":
+                numbers.append(i)
         if not numbers:
             return
         text = self.text[cell.start : cell.end]
