@@ -140,6 +140,10 @@ class _Judge:
         self.notes: list[str] = []
         self.main_family: str | None = None
         self.families: dict[tuple[int, int], str | None] = {}
+        # which source each reading is in (by identity: readings are compared field by field)
+        self._source_of = {
+            id(reading): source for source in sources for reading in source.read.readings
+        }
 
     def _alts(self, block: Block, source: SourceText) -> list[str]:
         prose = next((x.read.stated for x in self.sources if x.read.source == "text"), frozenset())
@@ -283,27 +287,22 @@ class _Judge:
         )
 
     def _beside_statistic(self, reading: Reading) -> bool:
-        for source in self.sources:
-            read = source.read
-            if reading in read.readings:
-                if reading.block is None:
-                    return False
-                return any(
-                    read.readings[i].kind in ("t", "F", "chi2", "H", "statistic")
-                    for i in read.blocks[reading.block].readings
-                )
-        return False
+        source = self._source_of.get(id(reading))
+        if source is None or reading.block is None:
+            return False
+        read = source.read
+        return any(
+            read.readings[i].kind in ("t", "F", "chi2", "H", "statistic")
+            for i in read.blocks[reading.block].readings
+        )
 
     def _reported_with_df_and_p(self, reading: Reading) -> bool:
-        for source in self.sources:
-            read = source.read
-            if reading.block is None or reading.block >= len(read.blocks):
-                continue
-            if not any(r is reading for r in read.readings):
-                continue
-            kinds = {read.readings[i].kind for i in read.blocks[reading.block].readings}
-            return "df" in kinds and "p_value" in kinds
-        return False
+        source = self._source_of.get(id(reading))
+        if source is None or reading.block is None or reading.block >= len(source.read.blocks):
+            return False
+        read = source.read
+        kinds = {read.readings[i].kind for i in read.blocks[reading.block].readings}
+        return "df" in kinds and "p_value" in kinds
 
     def _symbol_clash(self, reading: Reading, test: str | None, alt: str) -> _Outcome | None:
         """A one-letter symbol used for something else ("d = 10", the degrees of freedom):
@@ -451,9 +450,9 @@ class _Judge:
         return reading.sided == "two-sided"
 
     def alpha_for(self, reading: Reading) -> float:
-        for source in self.sources:
-            if reading in source.read.readings and source.read.alpha:
-                return source.read.alpha
+        source = self._source_of.get(id(reading))
+        if source is not None and source.read.alpha:
+            return source.read.alpha
         return self.facts.alpha
 
     # ------------------------------------------------------------------ choosing the test
