@@ -187,6 +187,10 @@ class _Judge:
             return self._bare(reading, test, alt)
         if reading.kind == "other":
             return _Outcome("unchecked", None, f"nothing local checks {reading.label or 'this'}")
+        if reading.kind == "n" and reading.role == "groups":
+            return self._against(
+                reading, [Candidate(float(len(self.facts.groups)))], "the number of groups"
+            )
         if reading.kind in ("p_value", "pair_p") and written.value > 1:
             return _Outcome(
                 "unchecked", None, f"{written.text} cannot be a p value; it is read as nothing here"

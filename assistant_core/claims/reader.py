@@ -557,6 +557,7 @@ class _Reader:
         self._sticky_groups()
         self._pair_scopes()
         self._effect_intervals()
+        self._counts_in_words()
         self.readings = [r for r in self.readings if not self._assumed(r)]
         self.readings = [r for r in self.readings if not self._threshold(r)]
         self._statements()
@@ -617,7 +618,7 @@ class _Reader:
                 and _GROUP_COUNT.fullmatch(after.text)
                 and not (after2 is not None and after2.lower == "of")
             ):
-                self.consumed.add(i)  # the number of groups
+                self._add("n", i, label="number of groups", role="groups")
                 continue
             if (
                 after is not None
@@ -890,8 +891,14 @@ class _Reader:
         """Numbers printed by a line of code get their label from it: ``>>> p`` then
         ``0.0024`` is a p; ``>>> [np.var(x, ddof=1) for x in [a, b, c]]`` lists variances."""
         lines = list(re.finditer(r"(?m)^[ \t]*(>>>|\.\.\.|>(?=\s))[ \t]?(.*)$", self.text))
-        if not lines and self.source == "output":
-            # a notebook's cells pasted with their output: "print(p)" then "0.0786"
+        if not lines:
+            # a notebook's cells pasted with their output: "print(p)" then "0.0786"; in
+            # prose, only R's printed form: "var(A)" then "[1] 106.0909"
+            printed = (
+                r"\s*\n?\s*(?:\[1\]\s*)?-?\d"
+                if self.source == "output"
+                else r"[ \t]*\n[ \t]*\[1\][ \t]*-?\d"
+            )
             lines = [
                 m
                 for m in re.finditer(
@@ -899,7 +906,7 @@ class _Reader:
                     r"(?:\([^\n]*\))?\)?)[ \t]*$",
                     self.text,
                 )
-                if re.match(r"\s*\n?\s*(?:\[1\]\s*)?-?\d", self.text[m.end() : m.end() + 40])
+                if re.match(printed, self.text[m.end() : m.end() + 40])
             ]
             lines = [m for m in lines if not NUMBER.fullmatch(m.group(2).strip())]
         if not lines:
@@ -1240,6 +1247,46 @@ class _Reader:
         line_start = self.text.rfind("\n", 0, reading.start) + 1
         before = self.text[max(line_start, reading.start - 60) : reading.start]
         return bool(_ASSUMED.search(before))
+
+    def _counts_in_words(self) -> None:
+        """The number of groups, and of values in each, written in words or after "of"."""
+        for match in _COUNTED.finditer(self.text):
+            if self._in_code(match.start()) or self._hypothetical_at(match.start()):
+                continue
+            k = _NUMBER_WORDS.index(match.group("k").lower()) + 2
+            self._add(
+                "n",
+                None,
+                start=match.start("k"),
+                end=match.end("k"),
+                written=_written(str(k)),
+                label="number of groups",
+                role="groups",
+            )
+            each = match.group("each")
+            if each is None:
+                continue
+            first = self._token_at(match.start("each"))
+            if each.isdigit():
+                if first in self.consumed or first >= len(self.tokens):
+                    continue
+                self._add("n", first, label="n of each group", role="each")
+            else:
+                self._add(
+                    "n",
+                    None,
+                    start=match.start("each"),
+                    end=match.end("each"),
+                    written=_written(str(_NUMBER_WORDS.index(each.lower()) + 2)),
+                    label="n of each group",
+                    role="each",
+                )
+        for match in re.finditer(
+            rf"(?i)\b(\d+)\s+(?:{_GROUP_COUNT.pattern[4:]})\s+of\s+(\d+)\b", self.text
+        ):
+            first = self._token_at(match.start(2))
+            if first < len(self.tokens) and first not in self.consumed:
+                self._add("n", first, label="n of each group", role="each")
 
     def _effect_intervals(self) -> None:
         """An interval printed right under an effect size (``d estimate: -0.35``, then ``95
@@ -2405,7 +2452,13 @@ _SUBSCRIPT_BASE = {
     "dbar": "mean_difference",
 }
 _GROUP_COUNT = re.compile(
-    r"(?i)groups|conditions|treatments|levels|arms|categories|brands|locations"
+    r"(?i)groups|conditions|treatments|levels|arms|categories|brands|locations|fertili[sz]ers"
+)
+_NUMBER_WORDS = ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+# "three groups", "two groups of 6", "three groups of ten": counts written in words
+_COUNTED = re.compile(
+    rf"(?i)\b(?P<k>{'|'.join(_NUMBER_WORDS)})\s+(?:{_GROUP_COUNT.pattern[4:]})\b"
+    rf"(?:\s+of\s+(?P<each>\d+|{'|'.join(_NUMBER_WORDS)})\b)?"
 )
 _OPERATORS = frozenset("+-*/^×·÷−")
 _IDENTIFIER_WORDS = re.compile(
@@ -2487,13 +2540,13 @@ _PRINTED_NAMES = (
     (re.compile(r"(?i)^(?:df|dof)$"), "df"),
     (re.compile(r"(?i)^(?:diff|md|mean_diff\w*|mean_difference)$"), "mean_difference"),
 )
-_PRINTED_CALLS = (
-    (re.compile(r"(?:np|numpy|statistics)\.(?:mean|average)$|\.mean$"), "mean"),
-    (re.compile(r"(?:np|numpy|statistics)\.median$|\.median$"), "median"),
-    (re.compile(r"(?:np|numpy)\.var$|statistics\.variance$|\.var$"), "variance"),
-    (re.compile(r"(?:np|numpy)\.std$|statistics\.stdev$|\.std$"), "sd"),
+_PRINTED_CALLS = (  # Python's, and R's (mean(A), var(A), sd(A), length(A))
+    (re.compile(r"(?:np|numpy|statistics)\.(?:mean|average)$|\.mean$|^mean$"), "mean"),
+    (re.compile(r"(?:np|numpy|statistics)\.median$|\.median$|^median$"), "median"),
+    (re.compile(r"(?:np|numpy)\.var$|statistics\.variance$|\.var$|^var$"), "variance"),
+    (re.compile(r"(?:np|numpy)\.std$|statistics\.stdev$|\.std$|^sd$"), "sd"),
     (re.compile(r"(?:stats\.)?sem$"), "se"),
-    (re.compile(r"^len$"), "n"),
+    (re.compile(r"^len$|^length$"), "n"),
     (re.compile(r"compute_effsize$"), "d"),
     (
         re.compile(r"^qt$|^qf$|^qchisq$|^qnorm$|(?:stats\.)?(?:t|f|chi2|norm)\.ppf$|\.isf$"),
