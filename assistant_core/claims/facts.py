@@ -132,7 +132,11 @@ class Facts:
         }.get(kind)
         if kind == "variance":
             sd = self.group(index, "sd")
-            return [Candidate(sd * sd)] if sd is not None else []
+            if sd is None:
+                return []
+            # worked by hand from the SD as printed: 2.3988² = 5.75424 (R's var: 5.754174)
+            square = Candidate(round(sd, 4) ** 2, "the square of the SD rounded to 4 decimals")
+            return [Candidate(sd * sd), square]
         value = self.group(index, key) if key else None
         out = [Candidate(value)] if value is not None else []
         if kind == "sd" and self.data is not None and 0 <= index < len(self.data):

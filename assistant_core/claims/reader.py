@@ -23,6 +23,7 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import pairwise
 
 from assistant_core.claims.code import calls
 from assistant_core.claims.lexicon import CI_BOUND_HEADINGS as _CI_HEADINGS
@@ -552,6 +553,7 @@ class _Reader:
         self._doctest()
         self._stat_parentheses()
         self._intervals()
+        self._substitutions()
         self._numbers()
         self._respectively()
         self._sticky_groups()
@@ -1247,6 +1249,32 @@ class _Reader:
         line_start = self.text.rfind("\n", 0, reading.start) + 1
         before = self.text[max(line_start, reading.start - 60) : reading.start]
         return bool(_ASSUMED.search(before))
+
+    def _substitutions(self) -> None:
+        """A formula, then the same formula with the numbers put in: ``(x̄₁ - x̄₂) /
+        sqrt(s₁²/n₁ + s₂²/n₂) = (10.33 - 12.09) / sqrt(1.44²/20 + 2.40²/20)``. Each number
+        gets the label of the symbol in its place (``s₁²`` over ``2.08``: a variance)."""
+        for line in re.finditer(r"[^\n]+(?:\n[ \t]*=[^\n]+)*", self.text):
+            parts = _top_level_equals(line.group(0))
+            for (_, a), (b_start, b) in pairwise(parts):
+                symbols, numbers = _operands(a), _operands(b)
+                if len(symbols) < 2 or len(symbols) != len(numbers) or _skeleton(a) != _skeleton(b):
+                    continue
+                if not all(not o[2] for o in symbols) or not all(o[2] for o in numbers):
+                    continue  # the first side all symbols, the second all numbers
+                for (_s, name, _n, squared), (offset, _text, _num, number_squared) in zip(
+                    symbols, numbers, strict=True
+                ):
+                    label = self._subscripted(name.translate(_SUBSCRIPT_DIGITS))
+                    if label is None or not (label.role or "").startswith("g"):
+                        continue
+                    kind = label.kind
+                    if kind == "sd" and squared and not number_squared:
+                        kind = "variance"
+                    i = self._token_at(line.start() + b_start + offset)
+                    if i >= len(self.tokens) or self.tokens[i].kind != "num" or i in self.consumed:
+                        continue
+                    self._add(kind, i, label=name, group=int((label.role or "g0")[1:]))
 
     def _counts_in_words(self) -> None:
         """The number of groups, and of values in each, written in words or after "of"."""
@@ -2635,6 +2663,39 @@ def _anova_role(row_label: str) -> str:
 def _level(label: str) -> float | None:
     match = re.search(r"(\d{2}(?:\.\d+)?)\s*%", label)
     return float(match.group(1)) / 100 if match else None
+
+
+_SUBSCRIPT_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
+_OPERAND = re.compile(
+    r"(?P<num>(?<![A-Za-z0-9_.])\d+(?:\.\d+)?(?![A-Za-z0-9_.]))"
+    r"|(?P<sym>(?<![A-Za-z0-9_.])[A-Za-zx̄][A-Za-z0-9_̄₀-₉]*)(?![A-Za-z0-9_̄₀-₉]|\s*\()"
+)
+_SQUARED = re.compile(r"\s*(?:\^\s*2|²|\*\*\s*2)")
+
+
+def _top_level_equals(text: str) -> list[tuple[int, str]]:
+    """The sides of ``a = b = c`` (with their offsets); "==" and "<=" do not split."""
+    parts, start = [], 0
+    for match in re.finditer(r"(?<![=<>!≈])=(?!=)", text):
+        parts.append((start, text[start : match.start()]))
+        start = match.end()
+    parts.append((start, text[start:]))
+    return parts
+
+
+def _operands(side: str) -> list[tuple[int, str, bool, bool]]:
+    """(offset, text, is a number, squared) of each operand of an expression."""
+    out = []
+    for match in _OPERAND.finditer(side):
+        squared = bool(_SQUARED.match(side, match.end()))
+        out.append((match.start(), match.group(0), match.group("num") is not None, squared))
+    return out
+
+
+def _skeleton(side: str) -> str:
+    """An expression with its operands and squares taken out: ``(X-X)/sqrt(X/X+X/X)``."""
+    bare = _SQUARED.sub("", side)
+    return re.sub(r"\s+", "", _OPERAND.sub("X", bare))
 
 
 def _written(text: str) -> Written | None:
