@@ -354,6 +354,8 @@ def _aliases(names: Sequence[str]) -> list[list[str]]:
     out = []
     for name, _own in zip(names, words, strict=True):
         aliases = [name.strip()]
+        if re.fullmatch(r"\w+_\w+", name.strip()):
+            aliases.append(name.strip().replace("_", " "))  # group_a, written "Group A"
         distinct = [w for w in re.findall(r"\w+", name) if w.lower() not in common]
         if len(distinct) == 1 and distinct[0].lower() != name.strip().lower():
             clash = sum(distinct[0].lower() in other for other in words)
