@@ -808,7 +808,27 @@ class _Judge:
                     return _Outcome(
                         "contradicted", None, "the groups here are independent, not paired"
                     )
-                return _Outcome("unchecked", None, f"no local {test_title(named)}")
+                before = self.sources[s].read.mapped.text[
+                    max(0, reading.start - 40) : reading.start
+                ]
+                contrasted = re.search(
+                    r"(?i)\b(?:instead\s+of|rather\s+than|not|unlike|as\s+opposed\s+to)"
+                    r"\s+(?:the\s+|a\s+)?(?:[\w-]+\s+){0,2}$",
+                    before,
+                )
+                if (
+                    named in ("mann_whitney_u", "student_t", "welch_t")
+                    and facts.design == "paired"
+                    and not contrasted
+                ):
+                    return _Outcome(
+                        "contradicted",
+                        None,
+                        f"the data here are paired; {test_title(named)} is for independent samples",
+                    )
+                return _Outcome(
+                    "unchecked", None, f"there are no local results of {test_title(named)}"
+                )
             return _Outcome(
                 "unchecked", None, f"no figures of {test_title(named)} are given to check it by"
             )
