@@ -804,7 +804,10 @@ class _Judge:
             choice = self.family_choice.get(family or "")
         if choice is None:
             if named not in facts.available(family):
-                if named == "paired_t" or named == "wilcoxon_signed_rank":
+                bare_wilcoxon = named == "wilcoxon_signed_rank" and not re.search(
+                    r"(?i)signed|paired|rel|one[- ]sample", reading.label
+                )  # "wilcoxon" alone also names the rank-sum test (R's rigr, SAS)
+                if named == "paired_t" or (named == "wilcoxon_signed_rank" and not bare_wilcoxon):
                     return _Outcome(
                         "contradicted", None, "the groups here are independent, not paired"
                     )

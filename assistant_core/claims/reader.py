@@ -2757,8 +2757,8 @@ _CONCLUSION = re.compile(
     r"|(?:accept(?:ed|s|ing)?|retain(?:ed|s)?)\s+(?:the\s+|my\s+|our\s+)?(?:null|h0|h₀)"
     r"(?:\s+hypothesis)?"
     r"|(?:fail(?:ed|s)?|do(?:es)?\s+not|did\s+not|cannot|can\s*not|could\s+not|not)"
-    r"\s+(?:to\s+)?reject(?:ed)?(?:\s+(?:the\s+)?(?:null(?:\s+hypothesis)?|h0|h₀))?"
-    r"|reject(?:ed|s|ing)?\s+(?:the\s+)?(?:null(?:\s+hypothesis)?|h0|h₀)"
+    r"\s+(?:to\s+)?reject(?:ed)?(?:\s+(?:the\s+|my\s+|our\s+)?(?:null(?:\s+hypothesis)?|h0|h₀))?"
+    r"|reject(?:ed|s|ing)?\s+(?:the\s+|my\s+|our\s+)?(?:null(?:\s+hypothesis)?|h0|h₀)"
     r"|(?:null(?:\s+hypothesis)?|h0|h₀)\s+(?:is|was|can(?:not)?\s+be|could\s+not\s+be|should"
     r"\s+be|will\s+be|must\s+be)\s+(?:not\s+)?rejected"
     r"|(?:not\s+|non[- ]?|in)?(?:statistically\s+)?significant(?:ly)?"
@@ -2787,8 +2787,8 @@ _CONDITIONAL = re.compile(
     r"(?i)\b(?:if|unless|whenever|would|only\s+(?:if|when)|in\s+case|should\s+it|threshold|"
     r"cut-?off|criterion|rule\s+of\s+thumb|conventionally|typically|usually)\b"
 )
-_CONDITIONAL_START = re.compile(
-    r"(?i)^[\s>*#-]*(?:\d+[.)]\s*)?(?:if|when|whenever|unless|should|suppose|assuming|in\s+case)\b"
+_CONDITIONAL_START = re.compile(  # "when" only with a threshold: "when p < .05, ..."
+    r"(?i)^[\s>*#-]*(?:\d+[.)]\s*)?(?:if|when(?=[^,.\n]*(?:[<>≤≥]|\balpha\b|α|\bbelow\b|\babove\b|\bexceeds?\b|(?:less|greater|smaller|larger)\s+than))|whenever|unless|should|suppose|assuming|in\s+case)\b"
 )
 _ASSUMED = re.compile(
     r"(?i)\b(?:assum(?:e|es|ed|ing)|suppos(?:e|ing))\b(?!\s+(?:equal|unequal|normal|independen))"
