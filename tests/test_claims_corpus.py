@@ -26,8 +26,8 @@ PASSAGES = load()
 # Measured on this corpus (see the closing note of the claims issue): the engine checks this
 # share of the marks and catches all but this many seeded errors. The issue's target is 90 %
 # and every error; these floors keep what has been reached from slipping back.
-CHECKED_FLOOR = 0.82
-MISSED_VARIANTS_CEILING = 27
+CHECKED_FLOOR = 0.83
+MISSED_VARIANTS_CEILING = 25
 MISSED_SOURCE_ERRORS_CEILING = 9
 
 

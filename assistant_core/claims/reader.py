@@ -1258,6 +1258,9 @@ class _Reader:
         gets the label of the symbol in its place (``s₁²`` over ``2.08``: a variance)."""
         for line in re.finditer(r"[^\n]+(?:\n[ \t]*=[^\n]+)*", self.text):
             parts = _top_level_equals(line.group(0))
+            head = re.sub(r"^.*?(\S+)\s*$", r"\1", parts[0][1]) if len(parts) > 2 else ""
+            if (label := label_of(head)) is not None and label.kind == "t":
+                self._ratio_of_t(line.start(), parts[1:])
             for (_, a), (b_start, b) in pairwise(parts):
                 symbols, numbers = _operands(a), _operands(b)
                 if len(symbols) < 2 or len(symbols) != len(numbers) or _skeleton(a) != _skeleton(b):
@@ -1277,6 +1280,17 @@ class _Reader:
                     if i >= len(self.tokens) or self.tokens[i].kind != "num" or i in self.consumed:
                         continue
                     self._add(kind, i, label=name, group=int((label.role or "g0")[1:]))
+
+    def _ratio_of_t(self, offset: int, parts: list[tuple[int, str]]) -> None:
+        """``t = ... = -1.7592 / 0.6259 = -2.81``: the difference over its standard error."""
+        for start, side in parts[:-1]:
+            ratio = re.fullmatch(r"\s*(-?\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)\s*", side)
+            if ratio is None:
+                continue
+            for group, kind in ((1, "mean_difference"), (2, "se")):
+                i = self._token_at(offset + start + ratio.start(group))
+                if i < len(self.tokens) and self.tokens[i].kind == "num" and i not in self.consumed:
+                    self._add(kind, i, label="t = difference / SE")
 
     def _counts_in_words(self) -> None:
         """The number of groups, and of values in each, written in words or after "of"."""

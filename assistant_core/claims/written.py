@@ -349,6 +349,9 @@ def uses_decimal_commas(text: str) -> bool:
     return bool(_DECIMAL_COMMA.search(text)) and not _DECIMAL_POINT.search(text)
 
 
+_SQUARED_NUMBER = re.compile(r"(?<=[0-9])²")
+
+
 def normalise(text: str) -> Mapped:
     """The text the reader reads: plain characters, LaTeX and Markdown reduced, separators
     removed; tabs kept as spaces and line breaks kept, so columns and lines stay where they were."""
@@ -364,6 +367,7 @@ def normalise(text: str) -> Mapped:
     mapped.sub(_BRACES, "")
     mapped.sub(_ASTERISKS, _asterisk(mapped.text))
     mapped.sub(_UNDERSCORES, "")
+    mapped.sub(_SQUARED_NUMBER, " ²")  # 1.4424² is 1.4424 squared, not the number 1.4424²
     if uses_decimal_commas(mapped.text):
         mapped.sub(_COMMA_BETWEEN_DIGITS, ".")
     else:
