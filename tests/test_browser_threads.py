@@ -39,6 +39,7 @@ def test_reload_history_open_and_follow_up(streamlit_url, browser):
 
         reopened = page.url
         page.get_by_role("link", name="History").click()
+        page.wait_for_url(re.compile(r"/history"), timeout=60_000)  # the title is on both pages
         # the session's server is shared: other tests' threads may be listed too
         page.get_by_text("Treatment A vs Treatment B (n=10, 10)").first.wait_for(timeout=60_000)
         settle(page)

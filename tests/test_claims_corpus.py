@@ -27,7 +27,7 @@ PASSAGES = load()
 # share of the marks and catches all but this many seeded errors. The target is 90 %
 # and every error; these floors keep what has been reached from slipping back.
 CHECKED_FLOOR = 0.83
-MISSED_VARIANTS_CEILING = 25
+MISSED_VARIANTS_CEILING = 24
 MISSED_SOURCE_ERRORS_CEILING = 9
 
 

@@ -913,6 +913,7 @@ class _Judge:
                 and r.block is not None
                 and FAMILY.get(self.choice_for(s, read.blocks[r.block]).test or "") in MAIN_FAMILIES
             ]
+        own = bool(ps)  # the p values are in the claim's own text: the nearest decides
         if not ps:
             for t, other in enumerate(self.sources):
                 if t == s:
@@ -927,12 +928,21 @@ class _Judge:
                     break
         if not ps:
             return _Outcome("unchecked", None, "no p value to check it by")
-        # the nearest p first: R prints each test's p just before its alternative
-        ps = sorted(ps, key=lambda r: (r.start > reading.start, abs(r.start - reading.start)))
+        # the nearest p first: in printed output the p just before (R prints the alternative
+        # after it), in prose the p just after (a heading or a hypothesis comes first)
+        after_first = read.source == "text"
+        if own:
+            ps = sorted(
+                ps,
+                key=lambda r: (
+                    (r.start > reading.start) != after_first,
+                    abs(r.start - reading.start),
+                ),
+            )
         if said in _ONE_SIDED and self._subtracted_in_reverse(read.mapped.text, reading.start):
             said_local = "greater" if said == "less" else "less"
-            return self._sided_as(s, read, ps, said_local, said)
-        return self._sided_as(s, read, ps, said, said)
+            return self._sided_as(s, read, ps, said_local, said, nearest=own)
+        return self._sided_as(s, read, ps, said, said, nearest=own)
 
     def _subtracted_in_reverse(self, text: str, offset: int) -> bool:
         """Whether the output just before says the second group minus the first (R's
@@ -946,28 +956,41 @@ class _Judge:
         first, second = lines[-1]
         return (first.strip(), second.strip()) == (names[1], names[0])
 
-    def _sided_as(self, s: int, read: Any, ps: list[Reading], said: str, shown: str) -> _Outcome:
+    def _sided_as(
+        self, s: int, read: Any, ps: list[Reading], said: str, shown: str, *, nearest: bool
+    ) -> _Outcome:
         wanted = (
             ["two-sided"]
             if said == "two-sided"
             else ([said] if said in _ONE_SIDED else list(_ONE_SIDED))
         )
         others = [a for a in ("two-sided", "less", "greater") if a not in wanted]
-        for p in ps:
+        for p in ps:  # any p of another text that fits; in its own text, the nearest decides
             block = read.blocks[p.block] if p.block is not None else None
             test = self.choice_for(s, block).test
             if any(self.number(p, test, alt).verdict == "confirmed" for alt in wanted):
                 return _Outcome("confirmed", shown, f"the p value {p.shown} is {shown}")
-        for p in ps:
+            wrong = self._other_side(p, test, others, shown) if nearest else None
+            if wrong is not None:
+                return wrong
+        for p in ps if not nearest else ():
             block = read.blocks[p.block] if p.block is not None else None
-            test = self.choice_for(s, block).test
-            for alt in others:
-                if self.number(p, test, alt).verdict == "confirmed":
-                    side = "two-sided" if alt == "two-sided" else f"one-sided ({alt})"
-                    return _Outcome(
-                        "contradicted", side, f"the p value {p.shown} is {side}, not {shown}"
-                    )
+            wrong = self._other_side(p, self.choice_for(s, block).test, others, shown)
+            if wrong is not None:
+                return wrong
         return _Outcome("unchecked", None, "the p values beside it fit neither sidedness")
+
+    def _other_side(
+        self, p: Reading, test: str | None, others: list[str], shown: str
+    ) -> _Outcome | None:
+        """The claim contradicted when the p fits another sidedness, else None."""
+        for alt in others:
+            if self.number(p, test, alt).verdict == "confirmed":
+                side = "two-sided" if alt == "two-sided" else f"one-sided ({alt})"
+                return _Outcome(
+                    "contradicted", side, f"the p value {p.shown} is {side}, not {shown}"
+                )
+        return None
 
     # ------------------------------------------------------------------ the claims
 

@@ -1999,7 +1999,7 @@ class _Reader:
         """ "p = ns", "(ns)", "p = n.s.": a p at or above alpha, no number."""
         for match in re.finditer(
             r"(?i)\bp(?:[- ]?values?)?\s*(?:=|:|is|was)?\s*(ns|n\.s\.?)"
-            r"(?![\w.])",
+            r"(?!\w|\.\w)",
             self.text,
         ):
             if self._in_code(match.start()):
