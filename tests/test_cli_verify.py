@@ -7,16 +7,14 @@ same function in tests/test_claims_corpus.py.
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-SLEEP_1 = "0.7,-1.6,-0.2,-1.2,-0.1,3.4,3.7,0.8,0.0,2.0"
-SLEEP_2 = "1.9,0.8,1.1,0.1,-0.1,4.4,5.5,1.6,4.6,3.4"
+from tests.test_cli import ROOT, SLEEP_1, SLEEP_2, strict_json
+
 DATA = ("--group", f"drug 1={SLEEP_1}", "--group", f"drug 2={SLEEP_2}")
 TEXT = (
     "We ran Welch's t-test. The groups differ significantly, t(17.78) = -1.86, p = .0312.\n"
@@ -24,21 +22,16 @@ TEXT = (
 )
 
 
-def run(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """`verify` as a subprocess (the `check` tests' helper takes no standard input)."""
     return subprocess.run(
         [sys.executable, "-m", "assistant_core", "verify", *args],
         cwd=ROOT,
         capture_output=True,
         input=stdin,
+        text=True,
         timeout=120,
     )
-
-
-def strict_json(raw: bytes) -> dict:
-    def reject(constant: str) -> None:
-        raise ValueError(f"not strict JSON: {constant}")
-
-    return json.loads(raw.decode("utf-8"), parse_constant=reject)
 
 
 def claims_at(out: dict, piece: str) -> list[dict]:
@@ -74,9 +67,9 @@ def test_json_contract_with_data(tmp_path: Path) -> None:
 
 
 def test_standard_input_and_the_terminal_listing() -> None:
-    result = run("--text", "-", *DATA, stdin=TEXT.encode())
+    result = run("--text", "-", *DATA, stdin=TEXT)
     assert result.returncode == 0, result.stderr
-    out = result.stdout.decode()
+    out = result.stdout
     assert "p = .0312 [✗ 0.07939" in out  # marked in place
     assert "contradicted" in out and "Traceback" not in out
 
@@ -151,7 +144,7 @@ def test_bad_input_is_one_clear_line_and_exit_2(tmp_path: Path, content: bytes, 
     path = tmp_path / ("paper.pdf" if content.startswith(b"%PDF") else "answer.txt")
     path.write_bytes(content)
     result = run("--text", str(path), *DATA)
-    err = result.stderr.decode()
+    err = result.stderr
     assert result.returncode == 2, (result.stdout, err)
     assert message.lower() in err.lower() and path.name in err, err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
@@ -159,17 +152,17 @@ def test_bad_input_is_one_clear_line_and_exit_2(tmp_path: Path, content: bytes, 
 
 def test_a_missing_file_and_bad_data_are_clear(tmp_path: Path) -> None:
     missing = run("--text", str(tmp_path / "nope.txt"), *DATA)
-    assert missing.returncode == 2 and "nope.txt" in missing.stderr.decode()
+    assert missing.returncode == 2 and "nope.txt" in missing.stderr
     path = tmp_path / "a.txt"
     path.write_text("p = .05", encoding="utf-8")
     bad = run("--text", str(path), "--group", "a=1,2,x", "--group", "b=3,4,5")
-    assert bad.returncode == 2 and "x" in bad.stderr.decode()
-    assert "Traceback" not in missing.stderr.decode() + bad.stderr.decode()
+    assert bad.returncode == 2 and "x" in bad.stderr
+    assert "Traceback" not in missing.stderr + bad.stderr
 
 
 def test_five_megabytes_of_text_is_refused_clearly(tmp_path: Path) -> None:
     path = tmp_path / "huge.txt"
     path.write_text("The groups differ, t(18) = 2.1. " * 160_000, encoding="utf-8")  # ~5 MB
     result = run("--text", str(path), *DATA)
-    err = result.stderr.decode()
+    err = result.stderr
     assert result.returncode == 2 and "characters" in err and "Traceback" not in err

@@ -265,10 +265,11 @@ def with_claims(
     events: Sequence[Event], recheck: Callable[[Sequence[Event]], Verification] | None
 ) -> list[Event]:
     """A stored turn's events with its verdict re-checked claim by claim when it was stored by
-    a version before the claims (no ``claims`` in it)."""
+    a version before the claims (no ``claims`` and no ``coverage`` in it)."""
     out = list(events)
     for index, event in enumerate(out):
-        if isinstance(event, Verification) and not event.claims and recheck is not None:
+        stale = isinstance(event, Verification) and not event.claims and not event.coverage
+        if stale and recheck is not None:
             try:
                 out[index] = recheck(out[:index])
             except Exception as exc:  # noqa: BLE001 - an old verdict is shown as it was

@@ -263,9 +263,12 @@ def render_conversation(dataset: Dataset, report: dict[str, Any], verdict_slot: 
         "every figure it reports is checked against the local results above."
     )
     _saved_caption()
+    recheck = rechecker(report, dataset)
     for turn in conversation.turns:
         view = TurnView(turn.question, label=turn.answered_by)
-        for event in with_claims(turn.events, rechecker(report, dataset)):
+        if turn.done:  # re-checked once, kept in the session: a rerun does not read it again
+            turn.events[:] = with_claims(turn.events, recheck)
+        for event in turn.events:
             view.show(event, live=False)
     question = None
     if not conversation.turns:
